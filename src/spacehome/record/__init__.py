@@ -1,0 +1,1 @@
+"""The station record: versioned TOML data files and the loader that validates them."""
