@@ -52,5 +52,3 @@ def _deduce_mission(mission: Mission, arrivals: dict[str, list[datetime]]) -> Mi
         earliest = last.lower if last is not None and last.lower is not None else launch.lower
         mission_end = mission_end.bounded(earliest, None)
     return replace(mission, berthings=tuple(berthings), end=mission_end)
-
-

@@ -51,14 +51,16 @@ def _check_sequence(mission: Mission) -> None:
     for i, berthing in enumerate(mission.berthings):
         if _before(berthing.start, previous[0]):
             raise _error(
-                mission, f"berthings[{i}].start",
+                mission,
+                f"berthings[{i}].start",
                 f"{berthing.start.describe()} is before the {previous[1]} ({previous[0].describe()})",
             )
         previous = (berthing.start, f"berthings[{i}].start")
         if berthing.end is not None:
             if _before(berthing.end, berthing.start):
                 raise _error(
-                    mission, f"berthings[{i}].end",
+                    mission,
+                    f"berthings[{i}].end",
                     f"undocking {berthing.end.describe()} is before docking {berthing.start.describe()}",
                 )
             previous = (berthing.end, f"berthings[{i}].end")
@@ -67,19 +69,22 @@ def _check_sequence(mission: Mission) -> None:
     if mission.end is not None:
         if _before(mission.end, launch):
             raise _error(
-                mission, "end_utc",
+                mission,
+                "end_utc",
                 f"{mission.end_kind.value} {mission.end.describe()} is before launch "
                 f"{launch.describe()}",
             )
         if _before(mission.end, previous[0]):
             raise _error(
-                mission, "end_utc",
+                mission,
+                "end_utc",
                 f"{mission.end_kind.value} {mission.end.describe()} is before the {previous[1]} "
                 f"({previous[0].describe()})",
             )
         if mission.berthings and mission.berthings[-1].end is None and mission.end.is_known:
             raise _error(
-                mission, "end_utc",
+                mission,
+                "end_utc",
                 "the mission ended but its last berthing has no end; add the undocking "
                 "(`end = { unknown = true }` if no source gives it)",
             )
@@ -87,7 +92,9 @@ def _check_sequence(mission: Mission) -> None:
 
 def _check_ports(record: StationRecord) -> None:
     """A port holds one vehicle at a time."""
-    by_port: dict[str, list[tuple[tuple[datetime, datetime | None], Mission, int]]] = defaultdict(list)
+    by_port: dict[str, list[tuple[tuple[datetime, datetime | None], Mission, int]]] = defaultdict(
+        list
+    )
     for mission in record.missions:
         for i, berthing in enumerate(mission.berthings):
             span = certain_span(berthing.start, berthing.end)
@@ -97,7 +104,8 @@ def _check_ports(record: StationRecord) -> None:
                 if other is not mission and spans_overlap(span, other_span):
                     until = "its departure" if other_span[1] is None else format_utc(other_span[1])
                     raise _error(
-                        mission, f"berthings[{i}].port",
+                        mission,
+                        f"berthings[{i}].port",
                         f"port {berthing.port!r} already holds {other.name} (berthings[{j}]) from "
                         f"{format_utc(other_span[0])} until {until}: a port holds one vehicle at "
                         "a time",
@@ -105,9 +113,9 @@ def _check_ports(record: StationRecord) -> None:
             by_port[berthing.port].append((span, mission, i))
 
 
-def _flight_span(record: StationRecord, mission: Mission, returns_on: str) -> tuple[
-    datetime, datetime | None
-] | None:
+def _flight_span(
+    record: StationRecord, mission: Mission, returns_on: str
+) -> tuple[datetime, datetime | None] | None:
     ride_home = record.mission(returns_on)
     end = ride_home.end
     return certain_span(mission.launch.when, end)
@@ -115,7 +123,9 @@ def _flight_span(record: StationRecord, mission: Mission, returns_on: str) -> tu
 
 def _check_people(record: StationRecord) -> None:
     """A person is aboard at most one vehicle at a time: their flights do not overlap."""
-    flights: dict[str, list[tuple[tuple[datetime, datetime | None], Mission, int]]] = defaultdict(list)
+    flights: dict[str, list[tuple[tuple[datetime, datetime | None], Mission, int]]] = defaultdict(
+        list
+    )
     for mission in record.missions:
         for i, assignment in enumerate(mission.crew):
             span = _flight_span(record, mission, assignment.returns_on)
@@ -124,7 +134,8 @@ def _check_people(record: StationRecord) -> None:
             for other_span, other, _j in flights[assignment.person]:
                 if spans_overlap(span, other_span):
                     raise _error(
-                        mission, f"crew[{i}].person",
+                        mission,
+                        f"crew[{i}].person",
                         f"{assignment.person} is already flying on {other.name} at that time: "
                         "a person is aboard one vehicle at a time",
                     )
@@ -147,7 +158,8 @@ def _check_crews_and_ships(record: StationRecord) -> None:
             riders[ride_home.id] += 1
             if ride_home.kind is not MissionKind.CREWED:
                 raise _error(
-                    mission, f"crew[{i}].returns_on",
+                    mission,
+                    f"crew[{i}].returns_on",
                     f"{ride_home.name} is not a crew ship: nobody comes home in it",
                 )
             if ride_home is mission or mission.station != "css":
@@ -156,20 +168,23 @@ def _check_crews_and_ships(record: StationRecord) -> None:
             departure = ride_home.final_departure
             if arrival is not None and departure is not None and _before(departure, arrival):
                 raise _error(
-                    mission, f"crew[{i}].returns_on",
+                    mission,
+                    f"crew[{i}].returns_on",
                     f"{ride_home.name} left the station ({departure.describe()}) before "
                     f"{assignment.person} arrived ({arrival.describe()})",
                 )
             if not ride_home.berthings:
                 raise _error(
-                    mission, f"crew[{i}].returns_on",
+                    mission,
+                    f"crew[{i}].returns_on",
                     f"{ride_home.name} never docked at the station, so nobody can board it there",
                 )
     for mission_id, count in riders.items():
         if count > SHENZHOU_SEATS:
             ship = record.mission(mission_id)
             raise _error(
-                ship, "crew",
+                ship,
+                "crew",
                 f"{count} people return on {ship.name}, which has {SHENZHOU_SEATS} seats",
             )
     crew_max = record.station.crew_max.value
@@ -182,7 +197,8 @@ def _check_crews_and_ships(record: StationRecord) -> None:
         aboard = [a for a in aboard_at(record, arrival.upper) if a.certainty is Certainty.CERTAIN]
         if len(aboard) > crew_max:
             raise _error(
-                mission, "crew",
+                mission,
+                "crew",
                 f"{len(aboard)} people aboard at {format_utc(arrival.upper)}; the station holds "
                 f"at most {crew_max}",
             )

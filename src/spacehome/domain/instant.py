@@ -29,9 +29,7 @@ def parse_instant(text: str, what: str = "time") -> datetime:
     try:
         parsed = datetime.fromisoformat(stripped)
     except ValueError:
-        raise ValidationError(
-            f"{what} {text!r} is not an ISO 8601 instant: {_HOW}"
-        ) from None
+        raise ValidationError(f"{what} {text!r} is not an ISO 8601 instant: {_HOW}") from None
     if parsed.tzinfo is None:
         raise NaiveTimeError(f"{what} {text!r} has no time zone: {_HOW}")
     return parsed.astimezone(UTC)
@@ -63,9 +61,7 @@ class When(Fact[datetime]):
         alternatives: tuple[Alternative[datetime], ...] = (),
         note: str = "",
     ) -> When:
-        return cls(
-            value=require_utc(value), sources=sources, alternatives=alternatives, note=note
-        )
+        return cls(value=require_utc(value), sources=sources, alternatives=alternatives, note=note)
 
     @classmethod
     def between(

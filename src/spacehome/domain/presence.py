@@ -50,9 +50,7 @@ def certain_span(start: When, end: When | None) -> tuple[datetime, datetime | No
     return (start.upper, end.lower)
 
 
-def spans_overlap(
-    a: tuple[datetime, datetime | None], b: tuple[datetime, datetime | None]
-) -> bool:
+def spans_overlap(a: tuple[datetime, datetime | None], b: tuple[datetime, datetime | None]) -> bool:
     a_start, a_end = a
     b_start, b_end = b
     return (a_end is None or b_start < a_end) and (b_end is None or a_start < b_end)

@@ -94,7 +94,9 @@ class _Loader:
             raise RecordError(name, "(file)", "(syntax)", f"not valid TOML: {exc}") from None
         schema = data.get("schema")
         if schema != SCHEMA:
-            raise RecordError(name, "(file)", "schema", f"expected schema = {SCHEMA}, got {schema!r}")
+            raise RecordError(
+                name, "(file)", "schema", f"expected schema = {SCHEMA}, got {schema!r}"
+            )
         return data
 
     @contextmanager
@@ -123,9 +125,7 @@ class _Loader:
         countries = self.load_countries()
         cycles, projects, agreements = self.load_cooperation()
         programs = self.load_programs()
-        all_missions = tuple(
-            sorted(module_missions + missions, key=lambda m: _launch_key(m))
-        )
+        all_missions = tuple(sorted(module_missions + missions, key=lambda m: _launch_key(m)))
         record = StationRecord(
             meta=meta,
             station=station,
@@ -306,7 +306,9 @@ class _Loader:
                     )
                 )
         if not modules:
-            raise RecordError(file, "(file)", "module", "no modules: the core module must come first")
+            raise RecordError(
+                file, "(file)", "module", "no modules: the core module must come first"
+            )
         return tuple(modules), tuple(missions)
 
     def launch(self, t: Table) -> Launch:
@@ -373,7 +375,9 @@ class _Loader:
                 for c in t.tables("crew", []):
                     role = c.fact("role", str)
                     if role.value is not None and role.value not in _ROLES:
-                        raise c.error("role", f"expected one of {sorted(_ROLES)} or {{ unknown = true }}")
+                        raise c.error(
+                            "role", f"expected one of {sorted(_ROLES)} or {{ unknown = true }}"
+                        )
                     crew.append(
                         CrewAssignment(
                             person=c.text("person"),
@@ -386,7 +390,9 @@ class _Loader:
                 if kind is MissionKind.CARGO:
                     cargo = t.fact("cargo_mass_kg", float)
                 else:
-                    cargo = t.fact("cargo_mass_kg", float, {"unknown": True, "note": "not applicable"})
+                    cargo = t.fact(
+                        "cargo_mass_kg", float, {"unknown": True, "note": "not applicable"}
+                    )
                 result.append(
                     Mission(
                         id=mission_id,
@@ -429,7 +435,10 @@ class _Loader:
                     sources=t.sources(),
                     notes=t.texts("notes", []),
                 )
-                for key, code in (("nationality", astronaut.nationality), ("region", astronaut.region)):
+                for key, code in (
+                    ("nationality", astronaut.nationality),
+                    ("region", astronaut.region),
+                ):
                     if code and pycountry.countries.get(alpha_2=code) is None:
                         raise t.error(key, f"{code!r} is not an ISO 3166-1 alpha-2 code")
             result.append(astronaut)
@@ -447,13 +456,18 @@ class _Loader:
         member_set = set()
         for code in members:
             if pycountry.countries.get(alpha_3=code) is None:
-                raise RecordError(file, "members", "members", f"{code!r} is not an ISO 3166-1 alpha-3 code")
+                raise RecordError(
+                    file, "members", "members", f"{code!r} is not an ISO 3166-1 alpha-3 code"
+                )
             if code in member_set:
                 raise RecordError(file, "members", "members", f"{code!r} is listed twice")
             member_set.add(code)
         if len(member_set) != 193:
             raise RecordError(
-                file, "members", "members", f"the UN has 193 member states; the file lists {len(member_set)}"
+                file,
+                "members",
+                "members",
+                f"the UN has 193 member states; the file lists {len(member_set)}",
             )
         result = {}
         for country in pycountry.countries:
@@ -504,7 +518,9 @@ class _Loader:
                 institutions = []
                 for i in t.tables("institutions"):
                     institutions.append(
-                        Institution(i.text("name"), i.text("country"), i.text("role"), i.text("note", ""))
+                        Institution(
+                            i.text("name"), i.text("country"), i.text("role"), i.text("note", "")
+                        )
                     )
                     i.finish()
                 status = t.fact("status", str)
@@ -553,7 +569,9 @@ class _Loader:
                     m.finish()
                 candidates = []
                 for c in t.tables("candidates"):
-                    candidates.append(Candidate(c.fact("name", str), c.text("status"), c.text("note", "")))
+                    candidates.append(
+                        Candidate(c.fact("name", str), c.text("status"), c.text("note", ""))
+                    )
                     c.finish()
                 result.append(
                     AstronautProgram(
@@ -575,7 +593,9 @@ class _Loader:
     def check_references(self, record: StationRecord) -> None:
         for source_id, file, label, fld in self.cited:
             if source_id not in record.sources:
-                raise RecordError(file, label, fld, f"cites {source_id!r}, which is not in sources.toml")
+                raise RecordError(
+                    file, label, fld, f"cites {source_id!r}, which is not in sources.toml"
+                )
         _unique("modules.toml", "module", [m.id for m in record.modules])
         _unique("missions.toml", "mission", [m.id for m in record.missions])
         _unique("astronauts.toml", "astronaut", [a.id for a in record.astronauts])
@@ -586,47 +606,75 @@ class _Loader:
         people = {a.id for a in record.astronauts}
         for rack in record.racks:
             if rack.module not in module_ids:
-                raise RecordError("racks.toml", f"rack '{rack.id}'", "module", f"no module {rack.module!r}")
+                raise RecordError(
+                    "racks.toml", f"rack '{rack.id}'", "module", f"no module {rack.module!r}"
+                )
         for mission in record.missions:
             label = f"mission '{mission.id}'"
             site = mission.launch.site.value
             if site is not None and site not in record.sites:
-                raise RecordError(mission.defined_in, label, "launch_site", f"no site {site!r} in sites.toml")
+                raise RecordError(
+                    mission.defined_in, label, "launch_site", f"no site {site!r} in sites.toml"
+                )
             landing = mission.landing_site.value
-            if landing is not None and mission.end_kind is not EndKind.NONE and landing not in record.sites:
-                raise RecordError(mission.defined_in, label, "landing_site", f"no site {landing!r} in sites.toml")
+            if (
+                landing is not None
+                and mission.end_kind is not EndKind.NONE
+                and landing not in record.sites
+            ):
+                raise RecordError(
+                    mission.defined_in, label, "landing_site", f"no site {landing!r} in sites.toml"
+                )
             for i, berthing in enumerate(mission.berthings):
                 if berthing.port not in port_ids:
                     raise RecordError(
-                        mission.defined_in, label, f"berthings[{i}].port",
+                        mission.defined_in,
+                        label,
+                        f"berthings[{i}].port",
                         f"no port {berthing.port!r}; ports are {sorted(port_ids)}",
                     )
             for i, assignment in enumerate(mission.crew):
                 if assignment.person not in people:
                     raise RecordError(
-                        mission.defined_in, label, f"crew[{i}].person",
+                        mission.defined_in,
+                        label,
+                        f"crew[{i}].person",
                         f"no astronaut {assignment.person!r} in astronauts.toml",
                     )
                 if assignment.returns_on not in mission_ids:
                     raise RecordError(
-                        mission.defined_in, label, f"crew[{i}].returns_on",
+                        mission.defined_in,
+                        label,
+                        f"crew[{i}].returns_on",
                         f"no mission {assignment.returns_on!r}",
                     )
         countries = record.countries
         for project in record.projects:
             for code in project.countries.value or ():
                 if code not in countries:
-                    raise RecordError("cooperation.toml", f"project '{project.id}'", "countries",
-                                      f"{code!r} is not an ISO 3166-1 alpha-2 code")
+                    raise RecordError(
+                        "cooperation.toml",
+                        f"project '{project.id}'",
+                        "countries",
+                        f"{code!r} is not an ISO 3166-1 alpha-2 code",
+                    )
             for i, inst in enumerate(project.institutions):
                 if inst.country not in countries:
-                    raise RecordError("cooperation.toml", f"project '{project.id}'",
-                                      f"institutions[{i}].country", f"{inst.country!r} is not an ISO code")
+                    raise RecordError(
+                        "cooperation.toml",
+                        f"project '{project.id}'",
+                        f"institutions[{i}].country",
+                        f"{inst.country!r} is not an ISO code",
+                    )
         for cycle in record.cycles:
             for code in cycle.selected_countries:
                 if code not in countries:
-                    raise RecordError("cooperation.toml", f"cycle '{cycle.id}'", "selected_countries",
-                                      f"{code!r} is not an ISO 3166-1 alpha-2 code")
+                    raise RecordError(
+                        "cooperation.toml",
+                        f"cycle '{cycle.id}'",
+                        "selected_countries",
+                        f"{code!r} is not an ISO 3166-1 alpha-2 code",
+                    )
 
 
 def _unique(file: str, kind: str, ids: list[str]) -> None:
@@ -641,4 +689,3 @@ def _launch_key(mission: Mission) -> datetime:
     key = mission.launch.when.lower or mission.launch.when.upper
     assert key is not None
     return key
-

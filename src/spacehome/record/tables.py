@@ -45,7 +45,9 @@ class Table:
         self._used.add(key)
         if key not in self.data:
             if default is ...:
-                raise self.error(key, "missing; add it (write `{ unknown = true }` if no source gives it)")
+                raise self.error(
+                    key, "missing; add it (write `{ unknown = true }` if no source gives it)"
+                )
             return default
         return self.data[key]
 
@@ -72,7 +74,7 @@ class Table:
     def texts(self, key: str, default: Any = ...) -> tuple[str, ...]:
         value = self.raw(key, default)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(key, "expected a list of text, e.g. [\"a\", \"b\"]")
+            raise self.error(key, 'expected a list of text, e.g. ["a", "b"]')
         return tuple(value)
 
     def sources(self, key: str = "sources", default: Any = ...) -> tuple[str, ...]:
