@@ -184,3 +184,14 @@ def test_pakistan_agreement(record: StationRecord) -> None:
     program = next(p for p in record.programs if p.country == "PK")
     assert len(program.candidates) == 2
     assert all(c.name.status is FactStatus.UNKNOWN for c in program.candidates)
+
+
+def test_crew_in_a_ship_not_yet_docked_is_not_aboard(record: StationRecord) -> None:
+    snapshot = station_at(record, at("2026-05-24T15:08:00Z"))
+    assert [m.name for m in snapshot.free_flying] == ["Tianzhou-10", "Shenzhou-23"]
+    assert {record.astronaut(a.stay.person).name for a in snapshot.crew} == {
+        "Zhang Lu",
+        "Wu Fei",
+        "Zhang Hongzhang",
+    }
+    assert any("Lai Ka-ying" in note for note in snapshot.notes)

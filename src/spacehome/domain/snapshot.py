@@ -102,7 +102,12 @@ def station_at(record: StationRecord, instant: datetime) -> StationSnapshot:
             if not mission.berthings:
                 notes.append(f"{mission.name} was launched; its docking is not in the record")
 
-    crew = aboard_at(record, at)
+    in_flight = {m.id for m in free}
+    crew = tuple(a for a in aboard_at(record, at) if a.stay.mission.id not in in_flight)
+    for mission in free:
+        names = [record.astronaut(c.person).name for c in mission.crew]
+        if names:
+            notes.append(f"in flight aboard {mission.name}, not yet docked: {', '.join(names)}")
     if any(a.certainty is Certainty.POSSIBLE for a in crew):
         notes.append("'possibly' marks people or ships whose arrival or departure time is unknown")
     racks = tuple(r for r in record.racks if r.module in attached_ids)
