@@ -195,3 +195,14 @@ def test_crew_in_a_ship_not_yet_docked_is_not_aboard(record: StationRecord) -> N
         "Zhang Hongzhang",
     }
     assert any("Lai Ka-ying" in note for note in snapshot.notes)
+
+
+def test_a_flight_without_recorded_landing_counts_to_the_end_of_the_record(
+    record: StationRecord,
+) -> None:
+    # Zhang Lu launched on Shenzhou-21 (2025-10-31T15:44:46Z); her return on Shenzhou-22 is not
+    # in the record, so she was in space at least until the record ends (2026-05-24T15:08Z).
+    flight = next(f for f in flights(record, "zhang-lu") if f.mission.id == "shenzhou-21")
+    expected = (at("2026-05-24T15:08:00Z") - at("2025-10-31T15:44:46Z")).total_seconds() / 86400
+    assert flight.days_min == pytest.approx(expected)
+    assert flight.days_max is None

@@ -123,19 +123,19 @@ def cumulative_days(record: StationRecord, person: str) -> tuple[float, float | 
 def _length_days(
     launch: When, landing: When | None, end_of_record: datetime
 ) -> tuple[float, float | None]:
-    start_latest = launch.upper
-    start_earliest = launch.lower
-    if start_latest is None or start_earliest is None:
+    """Flight length in days: ``(at least, at most)``; at most is ``None`` while not landed."""
+    if launch.lower is None or launch.upper is None:
         return 0.0, None
     if landing is None or landing.upper is None:
-        # Not landed as far as the record goes: at least until the end of the record.
-        low_end = landing.lower if landing is not None and landing.lower else end_of_record
-        low_end = max(low_end, end_of_record) if landing is None else low_end
-        return max(0.0, (low_end - start_latest).total_seconds() / _DAY_S), None
-    low_end = landing.lower if landing.lower is not None else start_latest
-    days_min = max(0.0, (low_end - start_latest).total_seconds() / _DAY_S)
-    days_max = (landing.upper - start_earliest).total_seconds() / _DAY_S
-    return days_min, days_max
+        # No landing in the record: in space at least until the end of the record.
+        low_end = max(end_of_record, landing.lower or end_of_record) if landing else end_of_record
+        return max(0.0, _days(launch.upper, low_end)), None
+    days_min = max(0.0, _days(launch.upper, landing.lower or launch.upper))
+    return days_min, _days(launch.lower, landing.upper)
+
+
+def _days(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / _DAY_S
 
 
 def _sort_key(when: When) -> datetime:
