@@ -452,7 +452,7 @@ class _Loader:
             t.sources()
             t.raw("as_of")
             members = t.texts("members")
-            observers = t.texts("observers", [])
+            t.texts("observers", [])  # read so the key is allowed; observers are not members
         member_set = set()
         for code in members:
             if pycountry.countries.get(alpha_3=code) is None:
@@ -478,7 +478,6 @@ class _Loader:
                 name=name,
                 un_member=country.alpha_3 in member_set,
             )
-        del observers
         return result
 
     def load_cooperation(

@@ -7,6 +7,7 @@ from functools import cache
 
 from spacehome.domain.crew import Aboard
 from spacehome.domain.instant import format_utc
+from spacehome.domain.presence import Certainty
 from spacehome.domain.record import StationRecord
 from spacehome.domain.snapshot import station_at
 from spacehome.domain.station import Mission, MissionKind
@@ -53,7 +54,7 @@ def station_view(record: StationRecord, at: datetime) -> JSON:
             }
             for p in snap.ports
         ],
-        "crew_count": sum(1 for a in snap.crew if a.certainty.value == "certain"),
+        "crew_count": sum(1 for a in snap.crew if a.certainty is Certainty.CERTAIN),
         "crew": [aboard_view(record, a) for a in snap.crew],
         "free_flying": [_vehicle_ref(m) for m in snap.free_flying],
         "racks": [
