@@ -35,7 +35,7 @@ app = typer.Typer(
 
 def clock() -> datetime:
     """The current time; tests replace it to freeze 'now'."""
-    return datetime.now(UTC)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _out() -> Console:
