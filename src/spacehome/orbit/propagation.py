@@ -1,0 +1,1 @@
+"""Vectorised SGP4 propagation over objects x times (placeholder: being written)."""
