@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from math import tau
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -139,7 +140,7 @@ class Topocentric:
         self.mask_deg = np.array([o.min_elevation_deg for o in observers], dtype=np.float64)
         self.table: HermiteTable | None = None
 
-    def sat_itrs(self, offsets_s: FloatArray) -> tuple[FloatArray, Instants]:
+    def sat_itrs(self, offsets_s: NDArray[np.floating[Any]]) -> tuple[FloatArray, Instants]:
         instants = Instants.at(self.start, offsets_s)
         e, r, _ = self.sat.sgp4_array(instants.jd_utc, instants.fr_utc)
         bad = np.flatnonzero(e)
@@ -431,10 +432,10 @@ def _with_visibility(
     window_lo: list[float] = []
     window_hi: list[float] = []
     for _, _, p in flat:
-        lo = p.rise.time if p.rise else p.culmination.time
-        hi = p.set.time if p.set else p.culmination.time
-        window_lo.append((lo - start).total_seconds())
-        window_hi.append((hi - start).total_seconds())
+        first = p.rise.time if p.rise else p.culmination.time
+        last = p.set.time if p.set else p.culmination.time
+        window_lo.append((first - start).total_seconds())
+        window_hi.append((last - start).total_seconds())
     sample_t: list[FloatArray] = []
     sample_pass: list[FloatArray] = []
     for n, (lo, hi) in enumerate(zip(window_lo, window_hi, strict=True)):

@@ -79,7 +79,7 @@ class Instants:
     fr_tt: FloatArray
 
     @classmethod
-    def at(cls, start: datetime, offsets_s: FloatArray | list[float] | float) -> Instants:
+    def at(cls, start: datetime, offsets_s: NDArray[np.floating[Any]] | list[float] | float) -> Instants:
         """Instants ``offsets_s`` TT seconds after ``start`` (an aware datetime)."""
         start = require_utc(start, "start time")
         offsets = np.atleast_1d(np.asarray(offsets_s, dtype=np.float64))
