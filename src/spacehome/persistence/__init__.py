@@ -1,0 +1,14 @@
+"""Persistence: the project database (SQLite or PostgreSQL), its tables and its migrations.
+
+May use sqlalchemy and alembic, and may hold ``spacehome.domain`` values; never imports the orbit
+engine, the planner, services or the edges. Nothing happens at import: engines come from
+:func:`spacehome.persistence.engine.make_engine` / :func:`~spacehome.persistence.engine.open_database`,
+and the schema is brought up to date by :func:`~spacehome.persistence.engine.migrate`.
+
+Modules:
+
+- ``engine``: database URL, engine factory, migrations run in code.
+- ``tables``: the ORM rows (SQLAlchemy 2 typed declarative) and the aware-UTC column type.
+- ``element_history``: the append-only history of element sets per object.
+- ``migrations``: alembic environment and revisions, shipped inside the package.
+"""
