@@ -37,3 +37,11 @@ def edit(data_copy: Path) -> Callable[[str, str, str], None]:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     return _edit
+
+
+@pytest.fixture(autouse=True)
+def private_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own SQLite database: no test reads or writes the user's data dir."""
+    path = tmp_path_factory.mktemp("db") / "spacehome.sqlite3"
+    monkeypatch.setenv("SPACEHOME_DATABASE_URL", f"sqlite:///{path}")
+    return path

@@ -388,3 +388,12 @@ def timeline_command(
 def run() -> None:
     """Console-script entry point."""
     app()
+
+
+def _register_subcommands() -> None:
+    from spacehome.cli import orbit as orbit_commands  # imports this module: register last
+
+    orbit_commands.register(app)
+
+
+_register_subcommands()

@@ -163,7 +163,7 @@ def find_eclipses(elements: ElementSet, start: datetime, end: datetime) -> list[
 
     # Each orbit's deepest point: a grid minimum of f, refined.
     (i_min,) = search.grid_maxima(-f_grid)
-    t_min, neg_f = search.refine_maxima(
+    t_min, _neg_f = search.refine_maxima(
         lambda t: -model.geometry(t)[0], grid[i_min - 1], grid[i_min], grid[i_min + 1]
     )
     # Bracket ends: the grid maxima of f on either side (or the grid's ends).
