@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/spacehome station
+	$(BIN)/spacehome where
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
