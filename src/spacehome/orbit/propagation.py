@@ -55,6 +55,10 @@ def propagate_teme(sets: Sequence[ElementSet], jd: FloatArray, fr: FloatArray) -
     """Run SGP4 for every element set at every UTC Julian date ``jd + fr``."""
     sats = SatrecArray([satrec(s) for s in sets])
     status, r, v = sats.sgp4(np.asarray(jd, dtype=np.float64), np.asarray(fr, dtype=np.float64))
+    # sgp4 leaves a decayed object's last (sub-surface) state in place; a failed point is NaN here.
+    failed = status != 0
+    r[failed] = np.nan
+    v[failed] = np.nan
     return TemeStates(r_km=r, v_km_s=v, status=status.astype(np.uint8))
 
 
@@ -103,6 +107,10 @@ def track(sets: Sequence[ElementSet], instants: Instants, *, block: int = BLOCK_
         lat[lo:hi], lon[lo:hi], alt[lo:hi] = frames.geodetic(xi, yi, r[..., 2])
         speed[lo:hi] = np.sqrt(np.einsum("...j,...j->...", v, v))
         status[lo:hi] = e
+        if e.any():  # sgp4 leaves a decayed object's last state in place: make failures NaN
+            failed = e != 0
+            for out in (lat, lon, alt, speed):
+                out[lo:hi][failed] = np.nan
     return Track(
         catalog_numbers=np.array([s.catalog_number for s in sets], dtype=np.int64),
         instants=instants,
