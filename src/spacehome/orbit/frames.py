@@ -4,7 +4,7 @@
   rotation about z through Greenwich mean sidereal time (IAU 1982, on UT1), AIAA 2006-6753
   Appendix C. Skyfield's own chain (TEME → GCRS → ITRS) composes to the same rotation when no
   polar-motion table is loaded, which is Skyfield's default; the tests check the agreement.
-- ITRS → geodetic: Bowring's (1976) closed form on WGS84, accurate to well under a millimetre
+- ITRS → geodetic: Bowring's (1976) method on WGS84 with two steps, well under a millimetre
   from the ground to geostationary altitude (checked against Skyfield's iterative ``wgs84``).
 - Observers: geodetic → ITRS and the local east/north/up basis; topocentric azimuth/elevation
   exactly as Skyfield's ``(sat - topos).at(t).altaz()`` computes them (no refraction).
@@ -67,17 +67,28 @@ def geodetic(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """ITRS → WGS84 geodetic latitude (deg), longitude (deg, -180..180) and height (km).
 
-    Bowring's closed form (one step from the parametric latitude), with trigonometric functions
+    Bowring's method (two steps from the parametric latitude), with trigonometric functions
     replaced by algebra where possible: this runs on whole catalogs.
     """
     p = np.hypot(x_km, y_km)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = (z_km * WGS84_A_KM) / (p * _B_KM)  # tan of the parametric latitude
-        cos_beta = 1.0 / np.sqrt(1.0 + u * u)
-        sin_beta = u * cos_beta
-        num = z_km + _EP2 * _B_KM * sin_beta * sin_beta * sin_beta
-        den = p - _E2 * WGS84_A_KM * cos_beta * cos_beta * cos_beta
-        inv = 1.0 / np.hypot(num, den)
+    # Parametric latitude β from tan β = (a z) / (b p), written without dividing by p so the
+    # poles (p = 0) come out exactly.
+    bp = p * _B_KM
+    az = z_km * WGS84_A_KM
+    inv_q = 1.0 / np.hypot(bp, az)
+    cos_beta = bp * inv_q
+    sin_beta = az * inv_q
+    num = z_km + _EP2 * _B_KM * sin_beta * sin_beta * sin_beta
+    den = p - _E2 * WGS84_A_KM * cos_beta * cos_beta * cos_beta
+    # One Bowring step is good to a millimetre in low orbit but not at GEO (decimetres); a
+    # second step from tan β = (1 - f) tan φ brings every altitude below a micrometre.
+    sb = (1.0 - WGS84_F) * num
+    inv_q = 1.0 / np.hypot(den, sb)
+    cos_beta = den * inv_q
+    sin_beta = sb * inv_q
+    num = z_km + _EP2 * _B_KM * sin_beta * sin_beta * sin_beta
+    den = p - _E2 * WGS84_A_KM * cos_beta * cos_beta * cos_beta
+    inv = 1.0 / np.hypot(num, den)
     sin_phi = num * inv
     cos_phi = den * inv
     latitude_deg = np.degrees(np.arctan2(num, den))

@@ -175,15 +175,9 @@ class Topocentric:
         """Propagate once onto a fine table; later look-ups interpolate it (see :class:`HermiteTable`)."""
         step_s = table_step_s(self.elements)
         count = int(np.ceil((last_s - first_s) / step_s)) + 1
-        offsets = first_s + np.arange(count + 1) * step_s
-        instants = Instants.at(self.start, offsets)
-        e, r, v = self.sat.sgp4_array(instants.jd_utc, instants.fr_utc)
-        if np.any(e):
-            self.sat_itrs(offsets)  # raises the propagation error with its time and reason
-        theta, theta_dot = frames.gmst82(instants.jd_ut1, instants.fr_ut1)
-        r_itrs, v_itrs = frames.teme_to_itrs(r, theta, v, theta_dot)
-        assert v_itrs is not None
-        self.table = HermiteTable(first_s, step_s, r_itrs, v_itrs)
+        offsets = first_s + np.arange(-2, count + 3) * step_s
+        r_itrs, _ = self.sat_itrs(offsets)  # raises the propagation error with time and reason
+        self.table = HermiteTable(first_s, step_s, r_itrs)
 
     def look(self, offsets_s: FloatArray, observer: NDArray[np.intp]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Azimuth, elevation (deg) and range (km) for paired times and observer indices."""
@@ -209,18 +203,21 @@ class Topocentric:
 class HermiteTable:
     """Earth-fixed positions at a fixed step, interpolated by cubic Hermite polynomials.
 
-    Built from SGP4 positions and velocities at the nodes. The interpolation error is
-    ``h⁴/384 · max|r⁗|``; for a low orbit (``|r⁗| ≈ r·n⁴``) and the step of
-    :func:`table_step_s` it is about a centimetre, far below what a pass time can feel (1 cm of
-    track is 1.3 µs). The tests check it against direct SGP4 calls.
+    Node derivatives come from the positions themselves (fourth-order central differences), not
+    from SGP4's velocities: SGP4's velocity is not exactly the derivative of its position (the
+    deep-space terms differ by ~1e-5 relative), which would make the error grow with the step
+    instead of its fourth power. With :func:`table_step_s` the interpolation error is at the
+    centimetre level for low orbits; the tests check it against direct SGP4 calls.
     """
 
-    def __init__(self, first_s: float, step_s: float, r_km: FloatArray, v_km_s: FloatArray) -> None:
+    def __init__(self, first_s: float, step_s: float, r_km: FloatArray) -> None:
+        """``r_km`` holds nodes ``first_s - 2h .. last + 2h`` (two extra on each side)."""
         self.first_s = first_s
         self.step_s = step_s
-        p0, p1 = r_km[:-1], r_km[1:]
-        m0, m1 = v_km_s[:-1] * step_s, v_km_s[1:] * step_s
-        # Per-interval power-basis coefficients, so a look-up is one gather and a Horner step.
+        slope = (r_km[:-4] - 8.0 * r_km[1:-3] + 8.0 * r_km[3:-1] - r_km[4:]) / 12.0  # h·r'
+        p = r_km[2:-2]
+        p0, p1 = p[:-1], p[1:]
+        m0, m1 = slope[:-1], slope[1:]
         self.coefficients = np.concatenate(
             [p0, m0, 3 * (p1 - p0) - 2 * m0 - m1, 2 * (p0 - p1) + m0 + m1], axis=1
         )  # (intervals, 12): x y z of the constant, linear, quadratic and cubic terms

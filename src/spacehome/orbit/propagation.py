@@ -128,6 +128,9 @@ def itrs_states(
     """One object's Earth-fixed position (km) and velocity (km/s), shape ``(times, 3)``."""
     sat = satrec(elements)
     e, r, v = sat.sgp4_array(instants.jd_utc, instants.fr_utc)
+    failed = e != 0
+    r[failed] = np.nan
+    v[failed] = np.nan
     theta, theta_dot = frames.gmst82(instants.jd_ut1, instants.fr_ut1)
     r_itrs, v_itrs = frames.teme_to_itrs(r, theta, v, theta_dot)
     assert v_itrs is not None
