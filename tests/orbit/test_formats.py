@@ -689,3 +689,16 @@ def test_tle_epoch_julian_date_round_trip() -> None:
     jd, fr = jday(2026, 9, 6, 6, 15, 46.429920)
     sat = satrec(es)
     assert abs((sat.jdsatepoch - jd) + (sat.jdsatepochF - fr)) * 86400.0 < 1e-5
+
+
+def test_right_justified_catalog_numbers_are_accepted() -> None:
+    # Space-Track's older layout pads small catalog numbers with blanks: '1   350U ...'.
+    # NORAD 350 (1961-015DQ) as it appears in a public Space-Track catalog snapshot of July 2024.
+    from spacehome.orbit.elements import from_tle
+
+    line1 = "1   350U 61015DQ  24187.55147815  .00000260  00000-0  14297-3 0  9993"
+    line2 = "2   350  66.9117 252.7698 0130542 325.7619  33.5108 14.21660870262293"
+    result = parse_elements(f"{line1}\n{line2}\n")
+    assert not result.problems, [str(p) for p in result.problems]
+    assert result.sets[0].catalog_number == 350
+    assert from_tle(line1, line2).catalog_number == 350

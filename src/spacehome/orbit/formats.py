@@ -208,10 +208,10 @@ class _Field:
 # Column layout of the two lines (Vallado et al. 2006, appendix). Pattern classes:
 # 'd' digit; 'D' digit, or a blank when only blanks precede it in the field (right-justified);
 # '.' decimal point; 's' sign (blank, + or -); 'e' exponent sign (+ or -); 'c' first character
-# of a catalog number (digit, or alpha-5 letter); 'k' classification; 'x' designator character.
+# of a catalog number (digit, alpha-5 letter, or a blank of a right-justified number); 'k' classification; 'x' designator character.
 _LINE1: Final = (
     _Field(
-        3, 7, "catalog number", "cdddd", "5 digits, or alpha-5 (a letter, not I or O, and 4 digits)"
+        3, 7, "catalog number", "cDDDd", "5 digits (older files right-justify with blanks), or alpha-5 (a letter, not I or O, and 4 digits)"
     ),
     _Field(8, 8, "classification", "k", "U, C or S"),
     _Field(10, 17, "international designator", "xxxxxxxx", "YYNNNPPP, e.g. 21035A"),
@@ -228,7 +228,7 @@ _LINE1: Final = (
 )
 _LINE2: Final = (
     _Field(
-        3, 7, "catalog number", "cdddd", "5 digits, or alpha-5 (a letter, not I or O, and 4 digits)"
+        3, 7, "catalog number", "cDDDd", "5 digits (older files right-justify with blanks), or alpha-5 (a letter, not I or O, and 4 digits)"
     ),
     _Field(9, 16, "inclination", "DDd.dddd", "NNN.NNNN degrees"),
     _Field(18, 25, "right ascension of the ascending node", "DDd.dddd", "NNN.NNNN degrees"),
@@ -369,8 +369,8 @@ def _char_ok(kind: str, ch: str, leading: str) -> bool:
         return ch in " +-"
     if kind == "e":
         return ch in "+-"
-    if kind == "c":
-        return (ch.isdigit() and ch.isascii()) or ch in _ALPHA5_LETTERS
+    if kind == "c":  # a blank: an older right-justified number such as '  350'
+        return (ch.isdigit() and ch.isascii()) or ch in _ALPHA5_LETTERS or ch == " "
     if kind == "k":
         return ch in "UCS"
     if kind == "x":
