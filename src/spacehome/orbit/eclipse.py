@@ -30,9 +30,9 @@ from spacehome.errors import ValidationError
 
 from . import search
 from .elements import satrec
-from .propagation import reason
+from .propagation import require_propagated
 from .sun import SUN_RADIUS_KM, SunTable
-from .timebase import Instants, offset_datetime, offset_datetimes
+from .timebase import Instants, offset_datetimes
 
 FloatArray = NDArray[np.float64]
 
@@ -78,10 +78,6 @@ def _span(a: datetime | None, b: datetime | None) -> float | None:
     return (b - a).total_seconds() if a is not None and b is not None else None
 
 
-class PropagationError(ValidationError):
-    """The element set cannot be propagated over the requested time."""
-
-
 @dataclass
 class ShadowModel:
     """Shadow geometry of one object over one window (times are seconds from ``start``)."""
@@ -101,14 +97,7 @@ class ShadowModel:
         """Satellite TEME position and velocity, and the Sun in TEME, at ``offsets_s``."""
         instants = Instants.at(self.start, offsets_s)
         e, r, v = self._sat.sgp4_array(instants.jd_utc, instants.fr_utc)
-        bad = np.flatnonzero(e)
-        if bad.size:
-            i = int(bad[0])
-            when = offset_datetime(self.start, float(np.atleast_1d(offsets_s)[i]))
-            raise PropagationError(
-                f"{self.elements.label()} cannot be propagated at {when:%Y-%m-%dT%H:%M:%SZ}: "
-                f"{reason(int(e[i]))}; use a newer element set (spacehome tle update)"
-            )
+        require_propagated(self.elements, instants, e)
         return r, v, self.sun.teme_km(offsets_s)
 
     def geometry(self, offsets_s: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -27,15 +27,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from spacehome.domain.elements import ElementSet
+from spacehome.domain.geo import check_latitude_longitude
 from spacehome.domain.instant import require_utc
 from spacehome.errors import ValidationError
 
 from . import frames, search
-from .eclipse import PropagationError, shadow_geometry
+from .eclipse import shadow_geometry
 from .elements import satrec
-from .propagation import reason
+from .propagation import require_propagated
 from .sun import SunTable
-from .timebase import DAY_S, Instants, offset_datetime, offset_datetimes
+from .timebase import DAY_S, Instants, offset_datetimes
 
 FloatArray = NDArray[np.float64]
 
@@ -58,14 +59,7 @@ class Observer:
     min_elevation_deg: float = 0.0
 
     def __post_init__(self) -> None:
-        if not -90.0 <= self.latitude_deg <= 90.0:
-            raise ValidationError(
-                f"latitude {self.latitude_deg} is out of range: use degrees north in [-90, 90] (south is negative)"
-            )
-        if not -180.0 <= self.longitude_deg <= 180.0:
-            raise ValidationError(
-                f"longitude {self.longitude_deg} is out of range: use degrees east in [-180, 180] (west is negative)"
-            )
+        check_latitude_longitude(self.latitude_deg, self.longitude_deg)
         if not -500.0 <= self.altitude_m <= 9000.0:
             raise ValidationError(
                 f"altitude {self.altitude_m} m is out of range: use metres above the WGS84 ellipsoid in [-500, 9000]"
@@ -143,14 +137,7 @@ class Topocentric:
     def sat_itrs(self, offsets_s: NDArray[np.floating[Any]]) -> tuple[FloatArray, Instants]:
         instants = Instants.at(self.start, offsets_s)
         e, r, _ = self.sat.sgp4_array(instants.jd_utc, instants.fr_utc)
-        bad = np.flatnonzero(e)
-        if bad.size:
-            i = int(bad[0])
-            when = offset_datetime(self.start, float(instants.offsets_s[i]))
-            raise PropagationError(
-                f"{self.elements.label()} cannot be propagated at {when:%Y-%m-%dT%H:%M:%SZ}: "
-                f"{reason(int(e[i]))}; use a newer element set (spacehome tle update)"
-            )
+        require_propagated(self.elements, instants, e)
         theta, _ = frames.gmst82(instants.jd_ut1, instants.fr_ut1)
         r_itrs, _ = frames.teme_to_itrs(r, theta)
         return r_itrs, instants
@@ -445,6 +432,7 @@ def _with_visibility(
 
     instants = Instants.at(start, t)
     e, r_teme, _ = topo.sat.sgp4_array(instants.jd_utc, instants.fr_utc)
+    require_propagated(topo.elements, instants, e)
     theta, _ = frames.gmst82(instants.jd_ut1, instants.fr_ut1)
     sun_teme = SunTable.covering(start, float(t.min()), float(t.max())).teme_km(t)
     f_shadow, _ = shadow_geometry(r_teme, sun_teme)
@@ -491,5 +479,4 @@ def _with_visibility(
                 max_visible_elevation_deg=float(el[idx].max()),
             )
         result[k][j] = Pass(p.observer, p.rise, p.culmination, p.set, p.culminations, info)
-    _ = e
     return result

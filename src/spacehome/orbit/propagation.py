@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sgp4.api import SGP4_ERRORS, SatrecArray
 
 from spacehome.domain.elements import ElementSet
+from spacehome.errors import ValidationError
 
 from . import frames
 from .elements import satrec
-from .timebase import Instants
+from .timebase import Instants, offset_datetimes
 
 FloatArray = NDArray[np.float64]
 StatusArray = NDArray[np.uint8]
@@ -31,6 +33,23 @@ StatusArray = NDArray[np.uint8]
 BLOCK_OBJECTS = 64
 
 _REASONS = {0: "ok", **{int(code): str(text) for code, text in SGP4_ERRORS.items()}}
+
+
+class PropagationError(ValidationError):
+    """The element set cannot be propagated over the requested time."""
+
+
+def require_propagated(elements: ElementSet, instants: Instants, status: NDArray[Any]) -> None:
+    """Raise one teaching error, naming the first failing instant, if any status is non-zero."""
+    bad = np.flatnonzero(status)
+    if bad.size:
+        i = int(bad[0])
+        moment = offset_datetimes(instants.start, instants.offsets_s[i : i + 1])[0]
+        assert moment is not None
+        raise PropagationError(
+            f"{elements.label()} cannot be propagated at {moment:%Y-%m-%dT%H:%M:%SZ}: "
+            f"{reason(int(status[i]))}; use a newer element set (spacehome tle update)"
+        )
 
 
 def reason(code: int) -> str:
@@ -142,8 +161,6 @@ def ground_track(
 ) -> Track:
     """The sub-satellite track for ``orbits`` revolutions from ``start`` (for maps)."""
     if orbits <= 0:
-        from spacehome.errors import ValidationError
-
         raise ValidationError(f"orbits must be positive, got {orbits}: ask for at least 0.1")
     duration_s = orbits * elements.period_min * 60.0
     count = int(np.ceil(duration_s / step_s)) + 1

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from .timebase import DAY_S, Instants, ephemeris
+from .timebase import Instants, ephemeris
 
 FloatArray = NDArray[np.float64]
 
@@ -59,6 +59,3 @@ class SunTable:
             out[..., axis] = np.interp(offsets_s, x, self.sun_teme_km[:, axis])
         return out
 
-
-def days(seconds: float) -> float:
-    return seconds / DAY_S

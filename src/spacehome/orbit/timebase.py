@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -113,23 +113,15 @@ class Instants:
     def __len__(self) -> int:
         return int(self.offsets_s.shape[0])
 
+    def datetime_at(self, index: int) -> datetime:
+        """The ``index``-th instant as an aware UTC datetime (microsecond precision)."""
+        moment = offset_datetimes(self.start, self.offsets_s[index : index + 1])[0]
+        assert moment is not None
+        return moment
+
     def skyfield(self) -> Time:
         """The same instants as a Skyfield ``Time`` array (for cross-checks)."""
         return timescale().tt_jd(self.jd_tt, self.fr_tt)
-
-    def datetime_at(self, index: int) -> datetime:
-        """The ``index``-th instant as an aware UTC datetime (microsecond precision)."""
-        return offset_datetime(self.start, float(self.offsets_s[index]))
-
-
-def offset_datetime(start: datetime, offset_s: float) -> datetime:
-    """``start`` + ``offset_s`` TT seconds as UTC (exact across a leap second inside the span)."""
-    ts = timescale()
-    t0 = ts.from_datetime(require_utc(start))
-    t = ts.tt_jd(t0.whole, t0.tt_fraction + offset_s / DAY_S)
-    moment: datetime = t.utc_datetime()
-    # utc_datetime() rounds to the microsecond; normalise the zone object.
-    return moment.astimezone(UTC)
 
 
 def offset_datetimes(start: datetime, offsets_s: FloatArray) -> list[datetime | None]:
@@ -152,16 +144,3 @@ def offset_datetimes(start: datetime, offsets_s: FloatArray) -> list[datetime | 
     for i, us in zip(known.tolist(), micro.tolist(), strict=True):
         out[i] = start + timedelta(microseconds=us)
     return out
-
-
-def offsets_between(start: datetime, moments: list[datetime]) -> FloatArray:
-    """TT seconds from ``start`` to each aware datetime in ``moments``."""
-    ts = timescale()
-    t0 = ts.from_datetime(require_utc(start))
-    t = ts.from_datetimes([require_utc(m) for m in moments])
-    return np.asarray((t.whole - t0.whole) * DAY_S + (t.tt_fraction - t0.tt_fraction) * DAY_S)
-
-
-def seconds(delta: timedelta) -> float:
-    """A timedelta in seconds (for readability at call sites)."""
-    return delta.total_seconds()

@@ -60,6 +60,7 @@ import numpy as np
 import numpy.typing as npt
 import pycountry
 
+from spacehome.domain.geo import check_latitude_longitude
 from spacehome.domain.instant import require_utc
 from spacehome.errors import NotFoundError, ValidationError
 
@@ -260,14 +261,7 @@ def place_from_coordinates(
 
 
 def _check_position(latitude_deg: float, longitude_deg: float, elevation_m: float) -> None:
-    if not (math.isfinite(latitude_deg) and -90.0 <= latitude_deg <= 90.0):
-        raise ValidationError(
-            f"latitude {float(latitude_deg)} is out of range: use degrees north in [-90, 90] (south is negative)"
-        )
-    if not (math.isfinite(longitude_deg) and -180.0 <= longitude_deg <= 180.0):
-        raise ValidationError(
-            f"longitude {float(longitude_deg)} is out of range: use degrees east in [-180, 180] (west is negative)"
-        )
+    check_latitude_longitude(latitude_deg, longitude_deg)
     if not (math.isfinite(elevation_m) and MIN_ELEVATION_M <= elevation_m <= MAX_ELEVATION_M):
         raise ValidationError(
             f"elevation {float(elevation_m)} m is out of range: use metres above sea level in "

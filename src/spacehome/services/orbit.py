@@ -20,8 +20,8 @@ from spacehome.domain.instant import format_utc, require_utc
 from spacehome.errors import NotFoundError, SpacehomeError, ValidationError
 from spacehome.orbit import eclipse, passes
 from spacehome.orbit.elements import from_tle
-from spacehome.orbit.formats import read_elements
-from spacehome.orbit.propagation import track
+from spacehome.orbit.formats import parse_elements, read_elements
+from spacehome.orbit.propagation import require_propagated, track
 from spacehome.orbit.timebase import Instants
 from spacehome.persistence.element_history import ElementHistory
 from spacehome.persistence.engine import open_database
@@ -169,13 +169,9 @@ def where_view(at: datetime, *, tle_file: Path | None = None, database_url: str 
     at = require_utc(at, "--at")
     chosen = choose_elements(at, tle_file=tle_file, database_url=database_url)
     es = chosen.elements
-    tr = track([es], Instants.at(at, [0.0]))
-    if tr.status[0, 0]:
-        failures = tr.failures()
-        raise eclipse.PropagationError(
-            f"{es.label()} cannot be propagated to {format_utc(at)}: {failures[0][2]}; "
-            "use a newer element set (spacehome tle update)"
-        )
+    instants = Instants.at(at, [0.0])
+    tr = track([es], instants)
+    require_propagated(es, instants, tr.status[0])
     light, sun_above_limb_deg = eclipse.lighting_at(es, at)
     ahead = eclipse.find_eclipses(es, at, at + timedelta(days=1))
     current = next(
@@ -466,8 +462,6 @@ def update_view(
     queries = [f"GROUP={group}"] if group else [f"CATNR={n}" for n in catalog_numbers]
     history = element_history(database_url)
     totals: JSON = {"source": CELESTRAK_GP_URL, "requests": [], "added": 0, "already_known": 0}
-    from spacehome.orbit.formats import parse_elements
-
     for query in queries:
         url = f"{CELESTRAK_GP_URL}?{query}&FORMAT=json"
         try:
