@@ -1,0 +1,1 @@
+"""The station layer of the planner: increments (scenarios), their problems, disruptions and reports."""
