@@ -10,8 +10,11 @@ two can be compared event for event:
    between them, and at the end; wherever that flips, the crossing is refined into a rise or set.
 
 Skyfield does this one observer at a time and refines each event to half a second by repeated
-sampling. Here the satellite is propagated once per step for every observer, and every bracket of
-every observer is refined together by SciPy's elementwise Chandrupatla solvers to a millisecond.
+sampling. Here the satellite is propagated once per step for every observer and once onto a
+fine table interpolated by cubic Hermite polynomials; every bracket of every observer is then
+refined together, by safeguarded Newton steps on ``sin(elevation)`` whose slopes (and
+curvatures, for culminations) come exactly from the interpolating polynomials, to a
+millisecond.
 Elevation is geometric (no refraction), relative to the WGS84 ellipsoid normal, as in Skyfield.
 """
 
@@ -132,6 +135,8 @@ class Topocentric:
         self.site_km = frames.observer_itrs(lat, lon, alt_km)  # (K, 3)
         self.basis = frames.enu_basis(lat, lon)  # (K, 3, 3)
         self.mask_deg = np.array([o.min_elevation_deg for o in observers], dtype=np.float64)
+        self.sin_mask = np.sin(np.radians(self.mask_deg))
+        self.up = np.ascontiguousarray(self.basis[:, 2, :])
         self.table: HermiteTable | None = None
 
     def sat_itrs(self, offsets_s: NDArray[np.floating[Any]]) -> tuple[FloatArray, Instants]:
@@ -142,21 +147,23 @@ class Topocentric:
         r_itrs, _ = frames.teme_to_itrs(r, theta)
         return r_itrs, instants
 
-    def elevation_grid(self, offsets_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Elevation (deg) for every observer × time, shape ``(K, N)``, and the positions (km).
+    def sine_elevation_grid(self, offsets_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``sin(elevation)`` for every observer × time, shape ``(K, N)``, and the positions (km).
 
         Written as matrix products (``ρ·up = r·up − site·up``, ``|ρ|² = |r|² − 2 r·site +
-        |site|²``) so that BLAS does the observers × times work.
+        |site|²``) so that BLAS does the observers × times work. The sine is monotonic in the
+        elevation, so its grid maxima and mask crossings are the elevation's; no ``arcsin``.
         """
         r, _ = self.sat_itrs(offsets_s)
-        up = self.basis[:, 2, :]
-        u = up @ r.T - np.einsum("kj,kj->k", up, self.site_km)[:, None]
-        rho2 = (
-            np.einsum("nj,nj->n", r, r)[None, :]
-            - 2.0 * (self.site_km @ r.T)
-            + np.einsum("kj,kj->k", self.site_km, self.site_km)[:, None]
-        )
-        return np.degrees(np.arcsin(np.clip(u / np.sqrt(rho2), -1.0, 1.0))), r
+        u = self.up @ r.T
+        u -= np.einsum("kj,kj->k", self.up, self.site_km)[:, None]
+        rho2 = self.site_km @ r.T
+        rho2 *= -2.0
+        rho2 += np.einsum("nj,nj->n", r, r)[None, :]
+        rho2 += np.einsum("kj,kj->k", self.site_km, self.site_km)[:, None]
+        np.sqrt(rho2, out=rho2)
+        u /= rho2
+        return u, r
 
     def tabulate(self, first_s: float, last_s: float) -> None:
         """Propagate once onto a fine table; later look-ups interpolate it (see :class:`HermiteTable`)."""
@@ -183,8 +190,27 @@ class Topocentric:
         u = np.einsum("nj,nj->n", rho, np.take(self.basis[:, 2, :], k, axis=0))
         return np.degrees(np.arcsin(u / np.sqrt(np.einsum("nj,nj->n", rho, rho))))
 
-    def above_mask(self, offsets_s: FloatArray, observer: FloatArray) -> FloatArray:
-        return self.elevation(offsets_s, observer) - np.take(self.mask_deg, observer.astype(np.intp))
+    def sine_elevation(self, offsets_s: FloatArray, k: NDArray[np.intp]) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``g = sin(elevation)`` and its first two time derivatives, from the Hermite table.
+
+        With ``ρ`` the range vector, ``u = ρ·up`` and ``ρ = |ρ|``: ``g = u/ρ``,
+        ``g' = u'/ρ − u ρ'/ρ²`` and ``g'' = u''/ρ − 2u'ρ'/ρ² − u ρ''/ρ² + 2u ρ'²/ρ³``, where
+        ``ρ' = ρ·ṙ/ρ`` and ``ρ'' = (|ṙ|² + ρ·r̈ − ρ'²)/ρ``.
+        """
+        assert self.table is not None
+        r, v, a = self.table.motion(offsets_s)
+        up = np.take(self.up, k, axis=0)
+        rho = r - np.take(self.site_km, k, axis=0)
+        dist = np.sqrt(np.einsum("nj,nj->n", rho, rho))
+        u = np.einsum("nj,nj->n", rho, up)
+        du = np.einsum("nj,nj->n", v, up)
+        ddu = np.einsum("nj,nj->n", a, up)
+        ddist = np.einsum("nj,nj->n", rho, v) / dist
+        dddist = (np.einsum("nj,nj->n", v, v) + np.einsum("nj,nj->n", rho, a) - ddist * ddist) / dist
+        g = u / dist
+        dg = (du - g * ddist) / dist
+        ddg = (ddu - 2.0 * dg * ddist - g * dddist) / dist
+        return g, dg, ddg
 
 
 class HermiteTable:
@@ -222,11 +248,25 @@ class HermiteTable:
         out += c[:, 0:3]
         return out
 
+    def motion(self, offsets_s: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Position (km), velocity (km/s) and acceleration (km/s²) of the interpolating cubic."""
+        x = (np.asarray(offsets_s, dtype=np.float64) - self.first_s) / self.step_s
+        i = np.clip(x.astype(np.intp), 0, self.coefficients.shape[0] - 1)
+        s = (x - i)[:, None]
+        c = np.take(self.coefficients, i, axis=0)
+        c0, c1, c2, c3 = c[:, 0:3], c[:, 3:6], c[:, 6:9], c[:, 9:12]
+        h = self.step_s
+        r = ((c3 * s + c2) * s + c1) * s + c0
+        v = ((3.0 * c3 * s + 2.0 * c2) * s + c1) / h
+        a = (6.0 * c3 * s + 2.0 * c2) / (h * h)
+        return r, v, a
+
 
 def table_step_s(elements: ElementSet) -> float:
-    """1/200 of an orbit, shortened for eccentric orbits so perigee is sampled as finely."""
+    """1/100 of an orbit (at most 4 min), shortened for eccentric orbits so perigee is sampled as finely."""
     e = elements.eccentricity
-    return elements.period_min * 60.0 / 200.0 * (1.0 - e) ** 1.5 / (1.0 + e) ** 0.5
+    step = elements.period_min * 60.0 / 100.0 * (1.0 - e) ** 1.5 / (1.0 + e) ** 0.5
+    return min(step, 240.0)
 
 
 def skyfield_step_s(elements: ElementSet) -> float:
@@ -257,39 +297,63 @@ def find_events(
     steps = int(duration_s / DAY_S / step_days) + 3
     real_step_s = duration_s / steps
     grid = np.linspace(-real_step_s, duration_s + real_step_s, steps + 2)
-    elevation, r_grid = topo.elevation_grid(grid)
+    sine, r_grid = topo.sine_elevation_grid(grid)
     topo.tabulate(grid[0], grid[-1])
 
-    # 2. Culminations: refined grid maxima inside the window, at or above the mask.
-    k_max, i_max = search.grid_maxima(elevation)
+    def slope_and_curvature(t: FloatArray, k: NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+        _, dg, ddg = topo.sine_elevation(t, k)
+        return dg, ddg
+
+    def above_and_slope(t: FloatArray, k: NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+        g, dg, _ = topo.sine_elevation(t, k)
+        return g - topo.sin_mask[k], dg
+
+    # 2. Culminations: refined grid maxima inside the window, at or above the mask. A maximum
+    #    is where the slope of sin(elevation) changes sign inside its bracket of two steps.
+    k_max, i_max = search.grid_maxima(sine)
     reachable = _may_reach_mask(topo, r_grid, real_step_s, k_max, i_max)
     k_max, i_max = k_max[reachable], i_max[reachable]
-    t_max, el_max = search.refine_maxima(
-        topo.elevation, grid[i_max - 1], grid[i_max], grid[i_max + 1], k_max.astype(np.float64)
+    lo, hi = grid[i_max - 1], grid[i_max + 1]
+    slope_lo, _ = slope_and_curvature(lo, k_max)
+    slope_hi, _ = slope_and_curvature(hi, k_max)
+    regular = (slope_lo > 0.0) & (slope_hi < 0.0)
+    t_max = np.empty(k_max.shape)
+    t_max[regular] = search.newton_roots(
+        slope_and_curvature, lo[regular], hi[regular], k_max[regular],
+        first_guess=_parabola_vertex(grid, sine, k_max[regular], i_max[regular]),
+        negative_at_lo=np.zeros(int(regular.sum()), dtype=bool),
+        xatol=search.MAXIMUM_TOLERANCE_S,
     )
-    keep = (t_max >= 0.0) & (t_max <= duration_s) & (el_max >= topo.mask_deg[k_max])
+    if not regular.all():  # a flat or kinked bracket: derivative-free maximisation
+        odd = ~regular
+        t_max[odd], _ = search.refine_maxima(
+            topo.elevation, lo[odd], grid[i_max[odd]], hi[odd], k_max[odd].astype(np.float64)
+        )
+    g_max, _, _ = topo.sine_elevation(t_max, k_max)
+    keep = (t_max >= 0.0) & (t_max <= duration_s) & (g_max >= topo.sin_mask[k_max])
     k_max, t_max = k_max[keep], t_max[keep]
     order = np.lexsort((t_max, k_max))
     k_max, t_max = k_max[order], t_max[order]
 
     # 3. Rises and sets between: test points (start, midpoints, culminations, end) per observer.
     counts = np.bincount(k_max, minlength=k_count)
-    points_k: list[FloatArray] = []
+    points_k: list[NDArray[np.intp]] = []
     points_t: list[FloatArray] = []
     split = np.split(t_max, np.cumsum(counts)[:-1])
     for k, maxima in enumerate(split):
         doublets = np.repeat(np.concatenate(([0.0], maxima, [duration_s])), 2)
         pts = (doublets[:-1] + doublets[1:]) / 2.0
         points_t.append(pts)
-        points_k.append(np.full(pts.shape, k))
+        points_k.append(np.full(pts.shape, k, dtype=np.intp))
     pt = np.concatenate(points_t)
     pk = np.concatenate(points_k)
-    below = topo.above_mask(pt, pk.astype(np.float64)) < 0.0
+    below = above_and_slope(pt, pk)[0] < 0.0
     flips = np.flatnonzero((below[1:] != below[:-1]) & (pk[1:] == pk[:-1]))
-    t_cross = search.refine_roots(
-        topo.above_mask, pt[flips], pt[flips + 1], pk[flips].astype(np.float64)
-    )
     k_cross = pk[flips]
+    lo, hi = _narrow_to_grid(
+        grid, sine >= topo.sin_mask[:, None], pt[flips], pt[flips + 1], ~below[flips], k_cross
+    )
+    t_cross = search.newton_roots(above_and_slope, lo, hi, k_cross, negative_at_lo=below[flips])
     kind_cross = np.where(below[flips + 1], SET, RISE).astype(np.int8)
 
     events = []
@@ -303,6 +367,54 @@ def find_events(
         sl = slice(bounds[k], bounds[k + 1])
         events.append(Events(offsets_s=all_t[sl], kinds=all_kind[sl]))
     return topo, events
+
+
+def _parabola_vertex(
+    grid: FloatArray, values: FloatArray, k: NDArray[np.intp], i: NDArray[np.intp],
+) -> FloatArray:
+    """Where the parabola through the grid values at ``i − 1, i, i + 1`` peaks (a first guess)."""
+    y0, y1, y2 = values[k, i - 1], values[k, i], values[k, i + 1]
+    curvature = y0 - 2.0 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(curvature < 0.0, 0.5 * (y0 - y2) / curvature, 0.0)
+    return grid[i] + np.clip(shift, -1.0, 1.0) * (grid[i + 1] - grid[i])
+
+
+def _narrow_to_grid(
+    grid: FloatArray, above: NDArray[np.bool_], lo: FloatArray, hi: FloatArray,
+    lo_above: NDArray[np.bool_], k: NDArray[np.intp],
+) -> tuple[FloatArray, FloatArray]:
+    """Shrink each crossing bracket to the grid step holding its only sign change, if it has one.
+
+    ``above`` is the mask test on the grid (observers × times) and ``lo_above`` the test at each
+    bracket's start (its end has the opposite sign). Along ``lo``, the grid times strictly
+    inside, and ``hi``, the test flips an odd number of times; where it flips exactly once, the
+    crossing lies in that step and the bracket becomes it. Otherwise (several crossings between
+    samples) the bracket is left as it was, so the root found is the one the wide bracket gives.
+    """
+    k_count, n = above.shape
+    first = np.searchsorted(grid, lo, side="right")  # first grid time > lo
+    last = np.searchsorted(grid, hi, side="left") - 1  # last grid time < hi
+    inside = (last >= first) & (first < n) & (last >= 0)
+    first_c, last_c = np.minimum(first, n - 1), np.clip(last, 0, n - 1)
+    changes = np.zeros((k_count, n), dtype=np.int64)
+    changes[:, :-1] = above[:, 1:] != above[:, :-1]
+    cumulative = np.concatenate(([0], np.cumsum(changes.ravel())))
+    row = k * n
+    at_first, at_last = above[k, first_c], above[k, last_c]
+    enter = lo_above != at_first
+    leave = at_last == lo_above  # the end's sign is ~lo_above
+    between = cumulative[row + last_c] - cumulative[row + first_c]
+    single = inside & (enter.astype(np.int64) + between + leave.astype(np.int64) == 1)
+    new_lo, new_hi = lo.copy(), hi.copy()
+    pick = single & enter
+    new_hi[pick] = grid[first_c[pick]]
+    pick = single & leave
+    new_lo[pick] = grid[last_c[pick]]
+    pick = single & ~enter & ~leave
+    j = np.searchsorted(cumulative, cumulative[row[pick] + first_c[pick]] + 1, side="left") - 1 - row[pick]
+    new_lo[pick], new_hi[pick] = grid[j], grid[j + 1]
+    return new_lo, new_hi
 
 
 #: Smallest geocentric radius of an observer (km): the WGS84 polar radius less 0.5 km of depth.
