@@ -220,11 +220,11 @@ def check_problem(problem: Problem, *, source: str = "problem") -> None:
             if e.at not in ("start", "end"):
                 fail(f"{where}: effect 'at' must be 'start' or 'end', not '{e.at}'")
         if a.shares:
-            for g, pct in a.shares:
-                if g not in groups:
-                    fail(f"{where}: unknown group '{g}'; known: {_some(groups)}")
+            for group_id, pct in a.shares:
+                if group_id not in groups:
+                    fail(f"{where}: unknown group '{group_id}'; known: {_some(groups)}")
                 if pct < 0:
-                    fail(f"{where}: negative share for '{g}'")
+                    fail(f"{where}: negative share for '{group_id}'")
             if sum(p for _, p in a.shares) != 100:
                 fail(f"{where}: shares sum to {sum(p for _, p in a.shares)}, not 100")
 
