@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,7 +97,17 @@ def test_passes_for_a_city_in_utc_and_local_time() -> None:
         assert p["culmination"]["elevation_deg"] >= 10.0
     assert any(p["visible"] for p in view["passes"])
     visible = [p for p in view["passes"] if p["visible"]]
-    assert all(p["brightness"]["magnitude"] is None for p in visible)  # no standard magnitude given
+    # No standard magnitude given: the derived CSS estimate is used, and labelled so.
+    assert view["standard_magnitude"] == -0.3
+    assert view["standard_magnitude_source"] == "derived"
+    estimate = view["standard_magnitude_estimate"]
+    assert (estimate["status"], estimate["used"], estimate["uncertainty"]) == ("derived", True, 1.0)
+    assert estimate["low"] < estimate["value"] < estimate["high"]
+    assert estimate["document"] == "docs/research/brightness.md"
+    for p in visible:
+        b = p["brightness"]
+        assert b["standard_magnitude_source"] == "derived"
+        assert b["magnitude"] == pytest.approx(-0.3 + b["relative_to_standard_mag"], abs=0.06)
 
 
 def test_visible_only_and_standard_magnitude() -> None:
@@ -111,6 +122,44 @@ def test_visible_only_and_standard_magnitude() -> None:
     for p in passes:
         b = p["brightness"]
         assert b["magnitude"] == pytest.approx(-1.0 + b["relative_to_standard_mag"], abs=0.06)
+        assert b["standard_magnitude_source"] == "user"
+
+
+def test_visible_passes_show_an_estimated_magnitude_labelled_derived() -> None:
+    code, out, _ = invoke(
+        "passes", "--city", "Beijing", "--from", "2026-09-06T06:00:00Z", "--days", "2", "--visible-only",
+    )
+    assert code == 0
+    rows = [line for line in out.splitlines() if "│ yes " in line]
+    assert rows, out
+    for line in rows:
+        assert re.search(r"estimated magnitude [+-]\d\.\d \(derived, ±1\.0\)", line), line
+    assert "standard magnitude -0.3 (derived, ±1.0; see docs/research/brightness.md)" in out
+
+
+def test_the_css_estimate_is_not_used_for_another_object(tmp_path: Path) -> None:
+    # A real element set of the ISS from a public catalog snapshot (epoch 2024-07-05).
+    file = tmp_path / "iss.tle"
+    file.write_text(
+        "ISS (ZARYA)\n"
+        "1 25544U 98067A   24187.60274059  .00015430  00000-0  28127-3 0  9991\n"
+        "2 25544  51.6389 224.0870 0010360  32.9136 104.5931 15.49600588461405\n",
+        encoding="utf-8",
+    )
+    args = ("passes", "--lat", "51.5", "--lon", "0.0", "--from", "2024-07-05T12:00:00Z", "--days", "1", "--tle", str(file))
+    code, out, _ = invoke(*args, "--json")
+    assert code == 0
+    view = json.loads(out)
+    assert view["standard_magnitude"] is None
+    assert view["standard_magnitude_source"] is None
+    assert "catalog number 25544" in view["standard_magnitude_estimate"]["not_used_because"]
+    visible = [p for p in view["passes"] if p["visible"]]
+    assert visible
+    assert all(p["brightness"]["magnitude"] is None for p in visible)
+    code, out, _ = invoke(*args)
+    assert code == 0
+    assert "estimated magnitude" not in out
+    assert "std " in out
 
 
 def test_tle_file_option_and_import(tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ def passes_command(
     ] = 10.0,
     standard_magnitude: Annotated[
         float | None,
-        typer.Option("--standard-magnitude", help="Standard magnitude (1000 km, 90° phase) to turn brightness offsets into magnitudes; none is published for the CSS."),
+        typer.Option("--standard-magnitude", help="Standard magnitude (1000 km, 90° phase) to use; default: the CSS estimate derived from its dimensions (none is published)."),
     ] = None,
     tle: TleOption = None,
     as_json: JsonFlag = False,
@@ -211,6 +211,8 @@ def passes_command(
     for column in ("Rise (local)", "Az", "Highest (local)", "Elev", "Az", "Set (local)", "Az", "Visible", "Brightness"):
         table.add_column(column)
 
+    estimate = view["standard_magnitude_estimate"]
+
     def local(point: dict[str, Any] | None) -> str:
         return "-" if point is None else point["local_time"][:19].replace("T", " ")
 
@@ -219,7 +221,12 @@ def passes_command(
         brightness = "-"
         if row["brightness"]:
             b = row["brightness"]
-            brightness = f"mag {b['magnitude']:+.1f}" if b["magnitude"] is not None else f"std {b['relative_to_standard_mag']:+.1f}"
+            if b["magnitude"] is None:
+                brightness = f"std {b['relative_to_standard_mag']:+.1f}"
+            elif b["standard_magnitude_source"] == "derived":
+                brightness = f"estimated magnitude {b['magnitude']:+.1f} (derived, ±{estimate['uncertainty']:.1f})"
+            else:
+                brightness = f"mag {b['magnitude']:+.1f}"
         table.add_row(
             local(rise), "-" if rise is None else f"{rise['azimuth_deg']:.0f}°",
             local(top), f"{top['elevation_deg']:.0f}°", f"{top['azimuth_deg']:.0f}°",
@@ -229,8 +236,21 @@ def passes_command(
     out.print(table)
     visible = sum(1 for r in view["passes"] if r["visible"])
     out.print(f"{len(view['passes'])} passes, {visible} visible to the naked eye ({view['visibility_rule']}).")
-    if view["standard_magnitude"] is None:
-        out.print("Brightness 'std +x' = x magnitudes fainter than the standard magnitude (none is published for the CSS; see --standard-magnitude).")
+    source = view["standard_magnitude_source"]
+    if source == "derived":
+        out.print(
+            f"Brightness at the brightest visible moment, from the standard magnitude {estimate['value']:+.1f} "
+            f"(derived, ±{estimate['uncertainty']:.1f}; see {estimate['document']}). None is published for the CSS: "
+            "this one is worked out from its dimensions, and single passes can differ by a magnitude or more. "
+            "--standard-magnitude sets your own."
+        )
+    elif source == "user":
+        out.print(f"Brightness: magnitude from your standard magnitude {view['standard_magnitude']:+.1f} (1000 km, 90° phase).")
+    else:
+        out.print(
+            "Brightness 'std +x' = x magnitudes fainter than the standard magnitude "
+            f"(none is known here: {estimate['not_used_because']}; see --standard-magnitude)."
+        )
     _elements_line(out, view)
 
 

@@ -25,6 +25,7 @@ from spacehome.orbit.propagation import require_propagated, track
 from spacehome.orbit.timebase import Instants
 from spacehome.persistence.element_history import ElementHistory
 from spacehome.persistence.engine import open_database
+from spacehome.record.brightness import DerivedMagnitude, station_standard_magnitude
 from spacehome.record.ground_stations import GroundStation, find_stations, load_ground_stations
 from spacehome.record.places import Place
 
@@ -358,9 +359,18 @@ def passes_view(
     observer = passes.Observer(
         place.name, place.latitude_deg, place.longitude_deg, place.elevation_m, min_elevation_deg
     )
-    # Magnitudes are computed relative to the standard geometry (1000 km, 90° phase) and the
-    # standard magnitude, when one is given, is added: none is published for the CSS.
+    # Magnitudes are computed relative to the standard geometry (1000 km, 90° phase); the standard
+    # magnitude is then added: the user's, or else the derived CSS estimate where it applies.
     found = passes.find_passes(chosen.elements, [observer], start, end, standard_magnitude=0.0)[0]
+    estimate = station_standard_magnitude()
+    std_source: str | None
+    if standard_magnitude is not None:
+        std_mag: float | None = standard_magnitude
+        std_source = "user"
+    elif estimate.applies_to(chosen.elements.catalog_number, start):
+        std_mag, std_source = estimate.value, "derived"
+    else:
+        std_mag, std_source = None, None
     rows = []
     for p in found:
         vis = p.visibility
@@ -378,7 +388,8 @@ def passes_view(
             "brightness": None if offset is None else {
                 "at": _t(vis.best_time) if vis else None,
                 "relative_to_standard_mag": round(offset, 2),
-                "magnitude": None if standard_magnitude is None else round(standard_magnitude + offset, 1),
+                "magnitude": None if std_mag is None else round(std_mag + offset, 1),
+                "standard_magnitude_source": std_source,
             },
         })
     return {
@@ -395,15 +406,65 @@ def passes_view(
         "to": format_utc(end),
         "min_elevation_deg": min_elevation_deg,
         "visibility_rule": "object sunlit (Sun's centre above the Earth's limb) while the Sun is below -6° at the observer",
-        "standard_magnitude": standard_magnitude,
-        "brightness_note": (
-            "magnitude = standard magnitude + 5 log10(range/1000 km) - 2.5 log10(sin φ + (π-φ) cos φ), "
-            "diffuse-sphere phase law (McCants; Vallerie 1963). No standard magnitude is published for "
-            "the CSS, so only the offset from it is given unless --standard-magnitude is set."
+        "standard_magnitude": std_mag,
+        "standard_magnitude_source": std_source,
+        "standard_magnitude_estimate": _estimate_view(
+            estimate, std_source, chosen.elements.catalog_number
         ),
+        "brightness_note": _brightness_note(std_source, estimate),
         "passes": rows,
         "element_set": _elements_view(chosen, start),
     }
+
+
+def _estimate_view(estimate: DerivedMagnitude, source: str | None, catalog_number: int) -> JSON:
+    """The derived CSS standard magnitude, with its range, method and sources, and whether (or
+    why not) it was used."""
+    if source == "derived":
+        why_not = None
+    elif source == "user":
+        why_not = "--standard-magnitude was given"
+    elif catalog_number not in estimate.catalog_numbers:
+        why_not = f"it describes the CSS, and this element set is catalog number {catalog_number}"
+    else:
+        since = _t(estimate.applies_from)
+        why_not = f"it describes the completed station (from {since}); the window starts earlier"
+    return {
+        "status": "derived",
+        "value": estimate.value,
+        "low": estimate.low,
+        "high": estimate.high,
+        "uncertainty": estimate.uncertainty,
+        "convention": "1000 km range, 90° phase",
+        "configuration": estimate.configuration,
+        "method": estimate.method,
+        "note": estimate.note,
+        "document": estimate.document,
+        "applies_from": _t(estimate.applies_from),
+        "used": source == "derived",
+        "not_used_because": why_not,
+        "sources": [{"id": c.id, "title": c.title, "url": c.url} for c in estimate.sources],
+    }
+
+
+def _brightness_note(source: str | None, estimate: DerivedMagnitude) -> str:
+    law = (
+        "magnitude = standard magnitude + 5 log10(range/1000 km) - 2.5 log10(sin φ + (π-φ) cos φ), "
+        "diffuse-sphere phase law (McCants; Vallerie 1963), at the brightest visible moment. "
+    )
+    if source == "user":
+        return law + "Standard magnitude: the one given with --standard-magnitude."
+    if source == "derived":
+        return law + (
+            f"No standard magnitude is published for the CSS; the estimate {estimate.value:+.1f} "
+            f"(derived, ±{estimate.uncertainty:.1f}; range {estimate.low:+.1f} to {estimate.high:+.1f}) "
+            f"comes from the station's dimensions by McCants' 'd' method, see {estimate.document}. "
+            "Single passes can differ from it by a magnitude or more (attitude, glints)."
+        )
+    return law + (
+        "No standard magnitude is known for this object at this time, so only the offset from it "
+        "is given; set --standard-magnitude to get magnitudes."
+    )
 
 
 def _point(point: passes.PassPoint | None, place: Place) -> JSON | None:
