@@ -92,6 +92,7 @@ def test_plan_file_round_trips_and_writes_atomically(tmp_path: Path) -> None:
         (lambda d: d["precedences"].append({"before": "setup", "after": "nope"}), "unknown activity 'nope'"),
         (lambda d: d["activities"][0].update(duration="long"), "activities[0].duration: Input should be a valid integer"),
         (lambda d: d.update(horizon=0), "horizon is 0"),
+        (lambda d: d["exclusions"].append({"first": ["setup"], "second": ["run", "setup"]}), "'setup' is on both sides"),
     ],
 )
 def test_bad_problems_are_refused_with_one_line(edit, message: str) -> None:
@@ -162,7 +163,7 @@ def test_inserted_fixed_activity_excludes_tagged_work() -> None:
 def test_release_delay_moves_tagged_activities() -> None:
     p = replan.with_release_delay(small_problem(), "project:p2", 100)
     assert p.activity("other").release == 400
-    with pytest.raises(ValidationError, match="no activity is tagged"):
+    with pytest.raises(ValidationError, match="no activity is tagged cargo:none"):
         replan.with_release_delay(small_problem(), "cargo:none", 10)
 
 

@@ -242,6 +242,9 @@ def check_problem(problem: Problem, *, source: str = "problem") -> None:
         for ref in (*x.first, *x.second):
             if ref not in activities:
                 fail(f"exclusion {x.label or ''}: unknown activity '{ref}'")
+        both = set(x.first) & set(x.second)
+        if both:
+            fail(f"exclusion {x.label or ''}: activity '{sorted(both)[0]}' is on both sides; an activity cannot exclude itself")
     for c in problem.work_caps:
         if c.resource not in resources:
             fail(f"work cap on unknown resource '{c.resource}'")
