@@ -22,6 +22,7 @@ from spacehome.planning.files import (
 from spacehome.planning.problem import (
     Activity,
     Assignment,
+    Bundle,
     Criterion,
     Demand,
     Precedence,
@@ -205,3 +206,11 @@ def test_calendars_per_crew_member_and_per_project() -> None:
 def test_window_contains() -> None:
     assert Window(0, 10).contains(2, 10)
     assert not Window(0, 10).contains(2, 11)
+
+
+def test_freeze_binds_bundles_only_over_what_is_still_to_come() -> None:
+    problem = Problem(**{**small_problem().__dict__, "bundles": (Bundle(("setup", "run", "other")),)})
+    frozen = replan.freeze(problem, small_solution(), now=20)  # setup has started; run, other not
+    assert frozen.bundles == (Bundle(("run", "other")),)
+    later = replan.freeze(problem, small_solution(), now=200)  # setup and run have started
+    assert later.bundles == ()

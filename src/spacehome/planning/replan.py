@@ -7,7 +7,8 @@ delayed, a debris-avoidance manoeuvre, a crew member unavailable, a rack failure
 - :func:`freeze` pins every activity that started before ``now`` (done or in progress) to its
   start and its chosen resources, drops optional activities that were not scheduled and whose
   time has passed, keeps everything else free but not earlier than ``now``, and records the old
-  plan as the baseline for the stability criterion.
+  plan as the baseline for the stability criterion. Bundles then bind only what is still to
+  come: a setup already done does not force a run that can no longer happen.
 - :func:`with_outage`, :func:`with_fixed_activity`, :func:`with_release_delay` are the edits.
 - :func:`compare` reports moved, added, removed and unchanged activities.
 """
@@ -40,6 +41,7 @@ def freeze(problem: Problem, previous: Solution, now: int, *, stability_weight: 
     if not 0 <= now <= problem.horizon:
         raise ValidationError(f"replanning time {now} is outside the horizon 0..{problem.horizon} {problem.time_unit}")
     placed = previous.by_activity()
+    started = {s.activity for s in previous.assignments if s.start < now}
     activities: list[Activity] = []
     for a in problem.activities:
         done = placed.get(a.id)
@@ -59,16 +61,17 @@ def freeze(problem: Problem, previous: Solution, now: int, *, stability_weight: 
                 )
             activities.append(replace(a, release=release))
     kept = {a.id for a in activities}
+    open_ = {a.id for a in activities if a.fixed_start is None or a.id not in started}
     weights = dict(problem.objective.weights)
     weights[Criterion.STABILITY] = max(weights.get(Criterion.STABILITY, 0), stability_weight)
     return replace(
         problem,
         activities=tuple(activities),
         precedences=tuple(p for p in problem.precedences if p.before in kept and p.after in kept),
-        bundles=tuple(
-            replace(b, activities=tuple(x for x in b.activities if x in kept))
+        bundles=tuple(  # over what is still to come: what has started is a fact now
+            replace(b, activities=tuple(x for x in b.activities if x in open_))
             for b in problem.bundles
-            if sum(x in kept for x in b.activities) > 1
+            if sum(x in open_ for x in b.activities) > 1
         ),
         exclusions=tuple(
             replace(x, first=tuple(i for i in x.first if i in kept), second=tuple(i for i in x.second if i in kept))
@@ -123,16 +126,19 @@ def with_fixed_activity(problem: Problem, activity: Activity, *, excludes_tag: s
     return replace(problem, activities=(*problem.activities, activity), exclusions=exclusions)
 
 
-def with_release_delay(problem: Problem, tag: str, delay: int) -> Problem:
-    """Every activity with ``tag`` may start ``delay`` later (fixed ones move by ``delay``)."""
+def with_release_delay(problem: Problem, tag: str | tuple[str, ...], delay: int) -> Problem:
+    """Every activity with ``tag`` (or any of several) may start ``delay`` later; fixed ones move."""
     if delay < 0:
         raise ValidationError(f"a delay must not be negative, not {delay}")
+    wanted = {tag} if isinstance(tag, str) else set(tag)
     found = False
     out: list[Activity] = []
     for a in problem.activities:
-        if tag in a.tags:
+        if wanted & set(a.tags):
             found = True
             if a.fixed_start is not None:
+                if a.fixed_start + delay + a.duration > problem.horizon:
+                    continue  # moved beyond the horizon: no longer part of this increment
                 a = replace(a, fixed_start=a.fixed_start + delay, release=a.release + delay)
             else:
                 a = replace(a, release=a.release + delay)
@@ -140,7 +146,7 @@ def with_release_delay(problem: Problem, tag: str, delay: int) -> Problem:
                 continue  # can no longer happen in time: left out, and reported as removed
         out.append(a)
     if not found:
-        raise ValidationError(f"no activity is tagged '{tag}'; check the vehicle or tag name")
+        raise ValidationError(f"no activity is tagged {' or '.join(sorted(wanted))}; check the vehicle or tag name")
     return replace(problem, activities=tuple(out))
 
 
