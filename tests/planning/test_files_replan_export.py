@@ -161,11 +161,19 @@ def test_inserted_fixed_activity_excludes_tagged_work() -> None:
         replan.with_fixed_activity(p, burn)
 
 
-def test_release_delay_moves_tagged_activities() -> None:
-    p = replan.with_release_delay(small_problem(), "project:p2", 100)
-    assert p.activity("other").release == 400
+def test_delay_moves_the_vehicle_and_releases_its_cargo_later() -> None:
+    base = small_problem()
+    dock = Activity("dock", 60, fixed_start=100, tags=("vehicle:tz",))
+    unpack = Activity("unpack", 60, release=160, deadline=400, tags=("vehicle:tz", "cargo:tz"))
+    late = Activity("late", 100, release=200, deadline=520, optional=True, value=1, tags=("cargo:tz",))
+    problem = Problem(**{**base.__dict__, "activities": (*base.activities, dock, unpack, late)})
+    p = replan.with_delay(problem, 300, move="vehicle:tz", release="cargo:tz")
+    assert p.activity("dock").fixed_start == 400
+    assert (p.activity("unpack").release, p.activity("unpack").deadline) == (460, 700)
+    assert "late" not in {a.id for a in p.activities}  # 500 + 100 > 520: it cannot happen now
+    assert p.activity("other").release == 300  # untouched
     with pytest.raises(ValidationError, match="no activity is tagged cargo:none"):
-        replan.with_release_delay(small_problem(), "cargo:none", 10)
+        replan.with_delay(small_problem(), 10, release="cargo:none")
 
 
 def test_compare_counts_moves() -> None:

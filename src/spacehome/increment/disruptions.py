@@ -119,7 +119,9 @@ def apply(problem: Problem, previous: Solution, disruptions: Sequence[Disruption
     lost: set[str] = set()
     for d in disruptions:
         if d.kind == "cargo-delay":
-            edited = replan.with_release_delay(edited, (f"vehicle:{d.subject}", f"cargo:{d.subject}"), d.end_min - d.start_min)
+            edited = replan.with_delay(
+                edited, d.end_min - d.start_min, move=f"vehicle:{d.subject}", release=f"cargo:{d.subject}"
+            )
         elif d.kind == "debris-avoidance":
             n = sum(1 for a in edited.activities if a.id.startswith("dam-")) + 1
             end = min(d.end_min, edited.horizon)

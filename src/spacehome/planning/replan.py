@@ -9,7 +9,7 @@ delayed, a debris-avoidance manoeuvre, a crew member unavailable, a rack failure
   time has passed, keeps everything else free but not earlier than ``now``, and records the old
   plan as the baseline for the stability criterion. Bundles then bind only what is still to
   come: a setup already done does not force a run that can no longer happen.
-- :func:`with_outage`, :func:`with_fixed_activity`, :func:`with_release_delay` are the edits.
+- :func:`with_outage`, :func:`with_fixed_activity`, :func:`with_delay` are the edits.
 - :func:`compare` reports moved, added, removed and unchanged activities.
 """
 
@@ -30,6 +30,7 @@ from spacehome.planning.problem import (
     Problem,
     Resource,
     Solution,
+    Window,
 )
 
 #: Default weight of one moved activity against one unit of value in a replanning objective.
@@ -126,27 +127,52 @@ def with_fixed_activity(problem: Problem, activity: Activity, *, excludes_tag: s
     return replace(problem, activities=(*problem.activities, activity), exclusions=exclusions)
 
 
-def with_release_delay(problem: Problem, tag: str | tuple[str, ...], delay: int) -> Problem:
-    """Every activity with ``tag`` (or any of several) may start ``delay`` later; fixed ones move."""
+def fits(a: Activity, horizon: int) -> bool:
+    """Whether the activity can still be placed at all: release, deadline, windows, horizon."""
+    latest_end = horizon if a.deadline is None else min(a.deadline, horizon)
+    if a.fixed_start is not None:
+        starts_ok = a.release <= a.fixed_start and a.fixed_start + a.duration <= latest_end
+        return starts_ok and (not a.windows or any(w.contains(a.fixed_start, a.fixed_start + a.duration) for w in a.windows))
+    if a.release + a.duration > latest_end:
+        return False
+    return not a.windows or any(max(w.start, a.release) + a.duration <= min(w.end, latest_end) for w in a.windows)
+
+
+def with_delay(problem: Problem, delay: int, *, move: str | None = None, release: str | None = None) -> Problem:
+    """A late arrival: activities tagged ``move`` shift entirely by ``delay`` (start, release,
+    deadline, windows: the vehicle's own docking and unpacking); other activities tagged
+    ``release`` may only start ``delay`` later (the experiments its cargo enables).
+
+    Optional activities that can no longer fit are left out (and reported as removed by
+    :func:`compare`); so are shifted events that leave the horizon.
+    """
     if delay < 0:
         raise ValidationError(f"a delay must not be negative, not {delay}")
-    wanted = {tag} if isinstance(tag, str) else set(tag)
     found = False
     out: list[Activity] = []
     for a in problem.activities:
-        if wanted & set(a.tags):
+        if move is not None and move in a.tags:
             found = True
-            if a.fixed_start is not None:
-                if a.fixed_start + delay + a.duration > problem.horizon:
-                    continue  # moved beyond the horizon: no longer part of this increment
-                a = replace(a, fixed_start=a.fixed_start + delay, release=a.release + delay)
-            else:
-                a = replace(a, release=a.release + delay)
-            if a.deadline is not None and a.release + a.duration > a.deadline and a.optional:
-                continue  # can no longer happen in time: left out, and reported as removed
+            a = replace(
+                a,
+                release=a.release + delay,
+                deadline=None if a.deadline is None else a.deadline + delay,
+                fixed_start=None if a.fixed_start is None else a.fixed_start + delay,
+                windows=tuple(Window(w.start + delay, w.end + delay) for w in a.windows),
+            )
+            if a.fixed_start is not None and a.fixed_start + a.duration > problem.horizon:
+                continue  # moved beyond the horizon: no longer part of this increment
+            if a.deadline is not None and a.deadline > problem.horizon and not fits(a, problem.horizon):
+                a = replace(a, deadline=problem.horizon)
+        elif release is not None and release in a.tags:
+            found = True
+            a = replace(a, release=a.release + delay)
+        if a.optional and not fits(a, problem.horizon):
+            continue  # can no longer happen in time
         out.append(a)
     if not found:
-        raise ValidationError(f"no activity is tagged {' or '.join(sorted(wanted))}; check the vehicle or tag name")
+        names = " or ".join(t for t in (move, release) if t)
+        raise ValidationError(f"no activity is tagged {names}; check the vehicle or tag name")
     return replace(problem, activities=tuple(out))
 
 
