@@ -154,6 +154,10 @@ def test_lighting_windows(month: Scenario, problem: Problem) -> None:
     assert all(
         not (a < w.end and w.start < b) for w in run.windows for a, b in month.orbit.eclipses_min
     )
+    night = next(x for x in month.experiments if x.lighting == "night")
+    run = acts[f"x:{night.id}:0:run"]
+    assert run.windows
+    assert all(any(a <= w.start and w.end <= b for a, b in month.orbit.night_min) for w in run.windows)
 
 
 def test_cargo_and_sample_return(month: Scenario, problem: Problem) -> None:

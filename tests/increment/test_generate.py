@@ -150,7 +150,7 @@ def test_fixed_events_and_vehicles(month: Scenario) -> None:
 def test_experiment_runs_have_windows_of_a_few_days(month: Scenario) -> None:
     lengths = [b - a for x in month.experiments for a, b in x.runs_min]
     assert max(lengths) <= 3 * 1440
-    assert {x.lighting for x in month.experiments} == {"any", "sunlit", "eclipse"}
+    assert {x.lighting for x in month.experiments} == {"any", "sunlit", "eclipse", "night"}
     assert any(x.quiet for x in month.experiments)
     assert any(x.crew_on_run for x in month.experiments)
 
@@ -162,6 +162,10 @@ def test_element_set_and_orbit_windows(month: Scenario, elements: ElementSet) ->
     assert 15 * 30 <= len(orbit.eclipses_min) <= 16 * 30 + 2  # one per orbit at this beta angle
     assert all(30 <= b - a <= 40 for a, b in orbit.eclipses_min[1:-1])
     assert len(orbit.umbra_min) == len(orbit.eclipses_min)
+    # the night side holds each eclipse and lasts longer (the ground darkens before the station)
+    assert len(orbit.night_min) == len(orbit.eclipses_min)
+    assert all(any(a <= u0 and u1 <= b for a, b in orbit.night_min) for u0, u1 in orbit.umbra_min)
+    assert all(40 <= b - a <= 50 for a, b in orbit.night_min[1:-1])
     assert orbit.ground_stations
     assert len(orbit.contacts_min) > 300
     for (_, b), (a, _) in zip(orbit.contacts_min, orbit.contacts_min[1:], strict=False):

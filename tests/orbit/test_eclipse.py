@@ -12,7 +12,7 @@ import pytest
 from skyfield.searchlib import find_discrete
 
 from spacehome.errors import ValidationError
-from spacehome.orbit.eclipse import Eclipse, Lighting, find_eclipses, lighting_at
+from spacehome.orbit.eclipse import Eclipse, Lighting, find_eclipses, find_night_side, lighting_at
 
 #: Shadow entry/exit (the Sun's centre on the Earth's limb) must match Skyfield to this.
 SHADOW_TIME_TOL_S = 1.0
@@ -182,3 +182,28 @@ def test_find_eclipses_rejects_an_empty_window(case):
     with pytest.raises(ValidationError):
         find_eclipses(obj.elements, obj.start, obj.start)
 
+
+
+def test_night_side_boundaries_put_the_sun_on_the_sub_point_horizon_per_skyfield(case, ts, eph):
+    """At every night-side entry and exit, the geometric Sun (DE421, Skyfield) is perpendicular to
+    Skyfield's GCRS position of the station: r·s = 0 to within 0.3 s of orbital motion; inside,
+    the Sun is below the sub-point horizon; every eclipse lies inside a night-side interval."""
+    obj = case("css")
+    start, end = obj.start, obj.start + WINDOW
+    found = find_night_side(obj.elements, start, end)
+    assert len(found) >= 14  # one per orbit
+    edges = [m for pair in found for m in pair if m is not None]
+    t = ts.from_datetimes(edges)
+    r = obj.satellite.at(t).position.km.T
+    s = (eph["sun"] - eph["earth"]).at(t).position.km.T
+    cos = np.einsum("ij,ij->i", r, s) / (np.linalg.norm(r, axis=1) * np.linalg.norm(s, axis=1))
+    assert np.abs(cos).max() < 0.3 * 0.00113  # rad: the station's angular rate × 0.3 s
+    middles = [a + (b - a) / 2 for a, b in found if a is not None and b is not None]
+    tm = ts.from_datetimes(middles)
+    rm = obj.satellite.at(tm).position.km.T
+    sm = (eph["sun"] - eph["earth"]).at(tm).position.km.T
+    assert (np.einsum("ij,ij->i", rm, sm) < 0).all()
+    for e in find_eclipses(obj.elements, start, end):
+        if e.penumbra_entry is None or e.penumbra_exit is None:
+            continue
+        assert any(a is not None and b is not None and a < e.penumbra_entry and e.penumbra_exit < b for a, b in found)

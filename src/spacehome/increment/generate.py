@@ -165,6 +165,9 @@ _NATIONAL = (
                   20, 120, 20, 300, 300, 1.5, (15, 25), qualification="payload-specialist", crew_on_run=True),
         _Template("cn-plant-growth", "cn-life-sciences", "Plant growth sampling", "life-ecology",
                   30, 90, 30, 150, 200, 2.0, (15, 25), crew_on_run=True, returns=True),)),
+    ("cn-earth-observation", "Earth observation programme (synthetic)", (
+        _Template("cn-night-lights", "cn-earth-observation", "Night-side city-lights imaging pass", "mengtian-epa-03",
+                  5, 20, 5, 80, 900, 2.0, (10, 18), lighting="night", qualification=None),)),
     ("cn-technology", "On-orbit maintenance technology (synthetic)", (
         _Template("cn-repair-demo", "cn-technology", "On-orbit repair demonstration", "maintenance-assembly",
                   15, 120, 15, 250, 200, 2.0, (10, 20), crew_on_run=True),)),
@@ -419,7 +422,8 @@ def generate_scenario(
 def orbit_windows(
     elements: ElementSet, start: datetime, days: int, ground_stations: Sequence[GroundStation]
 ) -> OrbitWindows:
-    """Eclipses (any shadow, rounded out), umbra (rounded in) and merged ground contacts, in minutes."""
+    """Eclipses (any shadow, rounded out), umbra and night side (rounded in) and merged ground
+    contacts, in minutes."""
     start = require_utc(start, "increment start")
     end = start + timedelta(days=days)
     horizon = days * DAY_MIN
@@ -438,6 +442,9 @@ def orbit_windows(
         clip(at(x.umbra_entry, 0.0), at(x.umbra_exit, horizon), False)
         for x in found if x.umbra_entry is not None or x.umbra_exit is not None
     )
+    night = merge(
+        clip(at(a, 0.0), at(b, horizon), False) for a, b in eclipse.find_night_side(elements, start, end)
+    )
     observers = [
         passes.Observer(s.name, s.latitude_deg, s.longitude_deg, s.altitude_m, s.min_elevation_deg)
         for s in ground_stations
@@ -451,6 +458,7 @@ def orbit_windows(
     return OrbitWindows(
         eclipses_min=shadows,
         umbra_min=umbra,
+        night_min=night,
         contacts_min=merge(contacts),
         ground_stations=tuple(s.id for s in ground_stations),
         model=(

@@ -47,7 +47,7 @@ MAX_DAYS = 90
 DAY_MIN = 1440
 WEEK_MIN = 7 * DAY_MIN
 
-Lighting = Literal["any", "sunlit", "eclipse"]
+Lighting = Literal["any", "sunlit", "eclipse", "night"]
 VehicleKind = Literal["cargo", "crew"]
 EventKind = Literal["docking", "undocking", "reboost", "eva"]
 #: ``[start, end)`` in minutes from the scenario start.
@@ -75,7 +75,8 @@ class OrbitWindows:
     """Orbit windows computed by the orbit engine at generation time, in minutes.
 
     ``eclipses_min``: any shadow (penumbra entry to exit), rounded outwards, so that the time
-    between two is fully sunlit. ``umbra_min``: full shadow, rounded inwards. ``contacts_min``:
+    between two is fully sunlit. ``umbra_min``: full shadow, rounded inwards. ``night_min``: over
+    the night side (the Sun below the horizon beneath the station), rounded inwards. ``contacts_min``:
     times at least one ground station sees the station above its mask, overlapping passes
     merged, rounded inwards.
     """
@@ -85,6 +86,7 @@ class OrbitWindows:
     contacts_min: tuple[Span, ...]
     ground_stations: tuple[str, ...]
     model: str = ""
+    night_min: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -423,6 +425,7 @@ def check_scenario(
 
     check_spans("orbit.eclipses_min", s.orbit.eclipses_min)
     check_spans("orbit.umbra_min", s.orbit.umbra_min)
+    check_spans("orbit.night_min", s.orbit.night_min)
     check_spans("orbit.contacts_min", s.orbit.contacts_min)
 
     vehicles = {v.id: v for v in s.vehicles}
@@ -517,9 +520,9 @@ def check_scenario(
                     f"{where}: run {k} window [{a}, {b}) is {b - a} min, too short for setup + run + "
                     f"teardown = {needed} min; widen it or shorten the steps"
                 )
-        if x.lighting not in ("any", "sunlit", "eclipse"):
-            fail(f"{where}: lighting '{x.lighting}' must be 'any', 'sunlit' or 'eclipse'")
-        limit = s.power.eclipse_w if x.lighting == "eclipse" else s.power.sunlit_w
+        if x.lighting not in ("any", "sunlit", "eclipse", "night"):
+            fail(f"{where}: lighting '{x.lighting}' must be 'any', 'sunlit', 'eclipse' or 'night'")
+        limit = s.power.eclipse_w if x.lighting in ("eclipse", "night") else s.power.sunlit_w
         if x.power_w > limit:
             fail(f"{where}: needs {x.power_w} W, more than the {limit} W payloads ever get in its lighting")
         if x.crew_on_run and x.qualification is None:

@@ -51,6 +51,8 @@ def lighting_spans(scenario: Scenario, lighting: str) -> tuple[Span, ...] | None
         return complement(scenario.orbit.eclipses_min, scenario.horizon_min)
     if lighting == "eclipse":
         return scenario.orbit.umbra_min
+    if lighting == "night":
+        return scenario.orbit.night_min
     return None
 
 

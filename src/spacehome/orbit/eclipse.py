@@ -234,3 +234,51 @@ def lighting_at(elements: ElementSet, moment: datetime) -> tuple[Lighting, float
     model = ShadowModel.over(elements, require_utc(moment), 0.0, 0.0)
     f, a = model.geometry(np.zeros(1))
     return Lighting(str(lighting(f, a)[0])), float(np.degrees(f[0]))
+
+
+def find_night_side(
+    elements: ElementSet, start: datetime, end: datetime,
+) -> list[tuple[datetime | None, datetime | None]]:
+    """When the object is over the night side: the Sun's centre below the horizon at the point
+    beneath it, every interval overlapping ``[start, end]`` as (entry, exit) (``None``: outside
+    the window's margin of one orbit).
+
+    The horizon is the plane normal to the geocentric direction of the object (``r·s < 0``), the
+    boundary of Earth's day and night hemispheres without refraction; the geodetic vertical
+    differs from it by at most 0.19°, a few seconds of orbital motion. For a low orbit the night
+    side starts before and ends after the Earth's shadow (which needs the object itself hidden).
+    """
+    start = require_utc(start, "start time")
+    end = require_utc(end, "end time")
+    duration_s = (end - start).total_seconds()
+    if duration_s <= 0:
+        raise ValidationError(f"the search window ends ({end:%Y-%m-%dT%H:%M:%SZ}) before it starts ({start:%Y-%m-%dT%H:%M:%SZ}): give a positive number of days")
+    margin_s = elements.period_min * 60.0
+    step_s = grid_step_s(elements)
+    count = int(np.ceil((duration_s + 2 * margin_s) / step_s)) + 1
+    grid = np.linspace(-margin_s, duration_s + margin_s, count)
+    model = ShadowModel.over(elements, start, grid[0], grid[-1])
+
+    def sun_height(t: FloatArray) -> FloatArray:
+        r, _, s = model.states(t)
+        return np.einsum("ij,ij->i", r, s) / (np.linalg.norm(r, axis=1) * np.linalg.norm(s, axis=1))
+
+    g = sun_height(grid)
+    night = g < 0.0
+    (flip,) = np.nonzero(night[1:] != night[:-1])
+    t_cross = search.refine_roots(sun_height, grid[flip], grid[flip + 1])
+    entering = night[flip + 1]
+    entries = list(t_cross[entering])
+    exits = list(t_cross[~entering])
+    if night[0]:
+        entries.insert(0, np.nan)
+    if night[-1]:
+        exits.append(np.nan)
+    out: list[tuple[datetime | None, datetime | None]] = []
+    moments_in = offset_datetimes(start, np.array(entries, dtype=np.float64))
+    moments_out = offset_datetimes(start, np.array(exits, dtype=np.float64))
+    for a, b, ta, tb in zip(entries, exits, moments_in, moments_out, strict=True):
+        if (not np.isnan(b) and b < 0.0) or (not np.isnan(a) and a > duration_s):
+            continue
+        out.append((ta, tb))
+    return out
