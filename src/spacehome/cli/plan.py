@@ -28,10 +28,11 @@ class _Bar:
     """A Rich progress bar over the time limit, showing the objective and the bound."""
 
     def __init__(self, time_limit_s: float, enabled: bool) -> None:
-        self.enabled = enabled
+        console = Console(stderr=True)
+        self.enabled = enabled and console.is_terminal  # no bar (and no stray lines) in pipes and logs
         self.progress = Progress(
             TextColumn("[bold]solving[/bold]"), BarColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[state]}"), console=Console(stderr=True), transient=True,
+            TextColumn("{task.fields[state]}"), console=console, transient=True,
         )
         self.task = self.progress.add_task("solve", total=time_limit_s, state="searching for a first plan")
 
@@ -88,7 +89,7 @@ def scenario_command(
 def _print_solution(o: Console, view: dict[str, Any]) -> None:
     gap = "-" if view["gap"] is None else f"{view['gap']:.2%}"
     o.print(
-        f"[bold]{view['status']}[/bold] ({view['solver']}, {view['wall_s']:.1f} s): objective {view['objective']}, "
+        f"[bold]{view['status']}[/bold] ({view['solver']}, {view['wall_s']:.2f} s): objective {view['objective']}, "
         f"bound {view['bound']}, gap {gap}; {view['scheduled']} of {view['activities']} activities scheduled, "
         f"{len(view['unplaced'])} not."
     )
