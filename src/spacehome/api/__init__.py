@@ -1,0 +1,1 @@
+"""The HTTP edge: FastAPI application, security (passwords, tokens, rate limits), problem responses."""
