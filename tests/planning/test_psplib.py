@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from spacehome.errors import ValidationError
+from spacehome.planning.cpsat import CpSatSolver
 from spacehome.planning.greedy import GreedySolver
 from spacehome.planning.problem import (
     Assignment,
@@ -187,11 +188,8 @@ def test_greedy_plans_are_valid_and_no_better_than_the_optimum(instance: tuple[s
 
 
 def test_cpsat_reaches_the_optimum(instance: tuple[str, Problem]) -> None:
-    cpsat = pytest.importorskip("spacehome.planning.cpsat")
-    if not hasattr(cpsat, "CpSatSolver"):
-        pytest.skip("spacehome.planning.cpsat has no CpSatSolver yet")
     name, problem = instance
-    solution = cpsat.CpSatSolver().solve(problem, SolveOptions(time_limit_s=20, workers=1))
+    solution = CpSatSolver().solve(problem, SolveOptions(time_limit_s=20, workers=1))
     assert solution.status is Status.OPTIMAL
     assert validate(problem, solution) == []
     assert solution.objective == -OPTIMUM[name]
