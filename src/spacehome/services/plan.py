@@ -25,9 +25,7 @@ from spacehome.increment.scenario import (
 )
 from spacehome.increment.shares import shares
 from spacehome.planning import export, replan
-from spacehome.planning.cpsat import CpSatSolver
 from spacehome.planning.files import PlanFile, read_json, read_plan, write_json, write_plan
-from spacehome.planning.greedy import GreedySolver
 from spacehome.planning.problem import Problem, Solution
 from spacehome.planning.solver import ProgressCallback, SolveOptions, Solver
 from spacehome.planning.validate import validate
@@ -40,7 +38,19 @@ JSON = dict[str, Any]
 #: (2026-09-06), so a scenario made without --start is the same on every machine and day.
 DEFAULT_START = datetime(2026, 9, 7, tzinfo=UTC)
 
-SOLVERS: dict[str, Callable[[], Solver]] = {"cp-sat": CpSatSolver, "greedy": GreedySolver}
+def _cpsat() -> Solver:
+    from spacehome.planning.cpsat import CpSatSolver  # OR-Tools loads in 0.4 s: only when solving
+
+    return CpSatSolver()
+
+
+def _greedy() -> Solver:
+    from spacehome.planning.greedy import GreedySolver
+
+    return GreedySolver()
+
+
+SOLVERS: dict[str, Callable[[], Solver]] = {"cp-sat": _cpsat, "greedy": _greedy}
 
 
 def scenario_view(
@@ -101,7 +111,7 @@ def solve_view(
     view = _solution_view(problem, solution)
     if compare_greedy and solver != "greedy":
         t0 = time.perf_counter()
-        baseline = GreedySolver().solve(problem, options)
+        baseline = _greedy().solve(problem, options)
         view["greedy"] = {
             "objective": baseline.objective,
             "scheduled": len(baseline.assignments),
@@ -170,7 +180,7 @@ def replan_view(
     plan = read_plan(plan_path)
     events = disruptions.parse_disruptions(read_json(disruption_path, what="disruption"), source=str(disruption_path))
     problem, _aborted, now = disruptions.apply(plan.problem, plan.solution, events)
-    solution = CpSatSolver().solve(problem, options, progress)
+    solution = _cpsat().solve(problem, options, progress)
     view = _solution_view(problem, solution)
     diff = replan.compare(plan.solution, solution)
     view["replanned_at_min"] = now
