@@ -1,0 +1,154 @@
+"""The FastAPI application: ``create_app(settings, users)`` builds it, nothing runs at import.
+
+Everything lives under ``/api/v1``: the OpenAPI 3.1 document at ``/api/v1/openapi.json``, the
+interactive docs at ``/api/v1/docs`` (its "Authorize" button runs the OAuth2 password flow),
+``GET /api/v1/health``, ``POST /api/v1/auth/token`` and ``GET /api/v1/auth/me``. Every error is an
+RFC 9457 problem (see ``spacehome.api.problems``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+import spacehome
+from spacehome.api import problems
+from spacehome.api.security import (
+    Clock,
+    LoginRateLimiter,
+    Passwords,
+    SecurityContext,
+    Tokens,
+    User,
+    UserStore,
+    authenticated_user,
+    security_context,
+    utc_now,
+)
+from spacehome.domain.program import Role
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX: Final = "/api/v1"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the API runs.
+
+    ``token_secret`` signs access tokens (HS256, at least 32 bytes). When it is None,
+    :func:`create_app` generates a random one with :mod:`secrets` for this process: tokens then
+    stop working when the server restarts, and several worker processes would not accept each
+    other's tokens. Configure a secret for anything but a single local process.
+    """
+
+    token_secret: str | None = None
+    token_lifetime: timedelta = timedelta(minutes=30)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    login_window: timedelta = timedelta(minutes=5)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    """Seconds until the token expires."""
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    role: Role
+    partner_org: str | None
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def create_app(
+    settings: ApiSettings,
+    users: UserStore,
+    *,
+    clock: Clock = utc_now,
+    passwords: Passwords | None = None,
+) -> FastAPI:
+    """Build the application. ``clock`` and ``passwords`` are injectable for tests."""
+    secret = settings.token_secret
+    if secret is None:
+        secret = secrets.token_urlsafe(32)
+        logger.warning(
+            "no token secret configured: using a random one, so tokens end when this process does"
+        )
+    context = SecurityContext(
+        users=users,
+        passwords=passwords or Passwords(),
+        tokens=Tokens(secret, lifetime=settings.token_lifetime, clock=clock),
+        limiter=LoginRateLimiter(
+            max_failures_per_user=settings.login_failures_per_user,
+            max_failures_per_address=settings.login_failures_per_address,
+            window=settings.login_window,
+            clock=clock,
+        ),
+        clock=clock,
+    )
+
+    app = FastAPI(
+        title="spacehome",
+        summary="Operations and the international cooperation program of the China Space Station",
+        version=spacehome.__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
+        redoc_url=None,
+    )
+    app.state.security = context
+    problems.install(app)
+    app.include_router(_router())
+    return app
+
+
+def _router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+
+    @router.get("/health", tags=["service"])
+    def health() -> Health:
+        """Liveness: the API answers."""
+        return Health(status="ok", version=spacehome.__version__)
+
+    @router.post("/auth/token", tags=["auth"])
+    def login(
+        request: Request,
+        response: Response,
+        form: Annotated[OAuth2PasswordRequestForm, Depends()],
+        context: Annotated[SecurityContext, Depends(security_context)],
+    ) -> TokenOut:
+        """OAuth2 password flow: form fields ``username`` and ``password`` in, a bearer token out.
+
+        Failed logins are rate limited per username and per client address (429 with Retry-After).
+        """
+        address = request.client.host if request.client else None
+        user = context.authenticate(form.username, form.password, address)
+        response.headers["Cache-Control"] = "no-store"
+        return TokenOut(
+            access_token=context.tokens.issue(user),
+            expires_in=int(context.tokens.lifetime.total_seconds()),
+        )
+
+    @router.get("/auth/me", tags=["auth"])
+    def me(user: Annotated[User, Depends(authenticated_user)]) -> UserOut:
+        """The logged-in account."""
+        return UserOut(
+            id=user.id, username=user.username, role=user.role, partner_org=user.partner_org
+        )
+
+    return router

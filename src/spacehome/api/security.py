@@ -1,0 +1,468 @@
+"""Who is asking, and may they: roles, Argon2 passwords, expiring tokens, a login rate limit.
+
+The pattern is FastAPI's "OAuth2 with Password (and hashing), Bearer with JWT tokens": the client
+posts a username and password as a form to the token endpoint, gets a signed, expiring JWT
+(HS256), and sends it back as ``Authorization: Bearer <token>``.
+
+Everything stateful is injected rather than global, so tests (and later the database) can plug in:
+
+- the user store is any :class:`UserStore` (the in-memory one here is for tests and demos);
+- the clock is any ``Callable[[], datetime]`` returning an aware UTC time, used both for token
+  expiry and for the login rate limiter's sliding window;
+- the token secret comes from the caller (see ``spacehome.api.app.ApiSettings``); nothing is
+  hard-coded here.
+
+The FastAPI dependencies (:func:`current_user`, :func:`authenticated_user`,
+:func:`require_roles`) find these collaborators on ``request.app.state.security`` (a
+:class:`SecurityContext`), which ``spacehome.api.app.create_app`` installs.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Final, Protocol
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from spacehome.domain.program import Role
+from spacehome.errors import NaiveTimeError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+"""Returns the current time, aware and in UTC."""
+
+TOKEN_URL: Final = "/api/v1/auth/token"
+TOKEN_ALGORITHM: Final = "HS256"
+MIN_SECRET_BYTES: Final = 32
+"""RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits)."""
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def _now(clock: Clock) -> datetime:
+    moment = clock()
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise NaiveTimeError(
+            "the security clock returned a time without a UTC offset; return an aware UTC datetime"
+        )
+    return moment
+
+
+# The roles are the domain's: one definition for the rules and the API.
+# --- passwords ----------------------------------------------------------------------------------
+
+
+class Passwords:
+    """Argon2id password hashing through pwdlib.
+
+    The defaults are argon2-cffi's (RFC 9106 second recommended option: t=3, m=64 MiB, p=4).
+    Tests may pass cheaper parameters; a hash made with other parameters still verifies, and
+    :meth:`needs_rehash` reports it so the caller can store a fresh hash at the next login.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_cost: int | None = None,
+        memory_cost: int | None = None,
+        parallelism: int | None = None,
+    ) -> None:
+        options: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("time_cost", time_cost),
+                ("memory_cost", memory_cost),
+                ("parallelism", parallelism),
+            )
+            if value is not None
+        }
+        self._hash = PasswordHash((Argon2Hasher(**options),))
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        """An Argon2id PHC string (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``) with a fresh salt."""
+        return self._hash.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        """True when the password matches; False for a wrong password or an unrecognised hash."""
+        try:
+            return self._hash.verify(password, password_hash)
+        except UnknownHashError:
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters (or another algorithm) than today's."""
+        hasher = self._hash.current_hasher
+        if not hasher.identify(password_hash):
+            return True
+        return hasher.check_needs_rehash(password_hash)
+
+    def verify_and_update(self, password: str, password_hash: str) -> tuple[bool, str | None]:
+        """(matches, new hash to store or None): the login-time upgrade path."""
+        try:
+            return self._hash.verify_and_update(password, password_hash)
+        except UnknownHashError:
+            return False, None
+
+    def burn(self, password: str) -> None:
+        """Spend the time of one verification, so an unknown username answers as slowly as a known one."""
+        if self._dummy is None:
+            self._dummy = self.hash("spacehome: no such user")
+        self._hash.verify(password, self._dummy)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    """An account. ``partner_org`` names the partner institution a partner acts for, else None."""
+
+    id: str
+    username: str
+    role: Role
+    password_hash: str = field(repr=False)
+    partner_org: str | None = None
+    active: bool = True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.id == ""
+
+
+ANONYMOUS: Final = User(id="", username="", role=Role.PUBLIC, password_hash="", active=True)
+"""Who :func:`current_user` returns when no token was sent: the public role, no account."""
+
+
+class UserStore(Protocol):
+    """Where accounts live. The database implementation comes with the persistence layer."""
+
+    def get_by_username(self, username: str) -> User | None: ...
+
+    def get_by_id(self, user_id: str) -> User | None: ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Store an upgraded hash (called after a successful login when the parameters changed)."""
+        ...
+
+
+class InMemoryUserStore:
+    """A :class:`UserStore` in a dict, for tests and demos. Not thread-safe for writers."""
+
+    def __init__(self, users: Iterable[User] = ()) -> None:
+        self._by_id: dict[str, User] = {}
+        for user in users:
+            self.add(user)
+
+    def add(self, user: User) -> None:
+        if user.is_anonymous:
+            raise ValidationError("a stored user needs a non-empty id")
+        if any(
+            other.username == user.username and other.id != user.id
+            for other in self._by_id.values()
+        ):
+            raise ValidationError(f"username '{user.username}' is already taken; choose another")
+        self._by_id[user.id] = user
+
+    def get_by_username(self, username: str) -> User | None:
+        return next((user for user in self._by_id.values() if user.username == username), None)
+
+    def get_by_id(self, user_id: str) -> User | None:
+        return self._by_id.get(user_id)
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        user = self._by_id[user_id]
+        self._by_id[user_id] = User(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            password_hash=password_hash,
+            partner_org=user.partner_org,
+            active=user.active,
+        )
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+
+def _unauthorized(detail: str, *, invalid_token: bool) -> HTTPException:
+    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid access token says."""
+
+    subject: str
+    role: Role
+    issued_at: datetime
+    expires_at: datetime
+
+
+class Tokens:
+    """Issues and checks HS256 access tokens (claims: sub, role, iat, exp).
+
+    Expiry is checked against the injected clock, not PyJWT's own, so tests can freeze time.
+    """
+
+    def __init__(
+        self, secret: str, *, lifetime: timedelta = timedelta(minutes=30), clock: Clock = utc_now
+    ) -> None:
+        if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ValidationError(
+                f"the token secret must be at least {MIN_SECRET_BYTES} bytes; generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        if lifetime <= timedelta(0):
+            raise ValidationError(f"the token lifetime must be positive, not {lifetime}")
+        self._secret = secret
+        self.lifetime = lifetime
+        self._clock = clock
+
+    def issue(self, user: User) -> str:
+        now = _now(self._clock)
+        claims = {
+            "sub": user.id,
+            "role": user.role.value,
+            "iat": int(now.timestamp()),
+            "exp": int((now + self.lifetime).timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM)
+
+    def decode(self, token: str) -> TokenClaims:
+        """The claims of a valid token; a 401 HTTPException for anything else."""
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[TOKEN_ALGORITHM],
+                options={"verify_exp": False, "require": ["sub", "role", "iat", "exp"]},
+            )
+        except jwt.InvalidTokenError as error:
+            logger.info("rejected access token: %s", error)
+            raise _unauthorized(
+                "The access token is invalid; log in again to get a new one.", invalid_token=True
+            ) from None
+        try:
+            subject = payload["sub"]
+            role = Role(payload["role"])
+            issued_at = datetime.fromtimestamp(int(payload["iat"]), UTC)
+            expires_at = datetime.fromtimestamp(int(payload["exp"]), UTC)
+        except (TypeError, ValueError, OverflowError):
+            raise _unauthorized(
+                "The access token is invalid; log in again to get a new one.", invalid_token=True
+            ) from None
+        if not isinstance(subject, str) or not subject:
+            raise _unauthorized(
+                "The access token is invalid; log in again to get a new one.", invalid_token=True
+            )
+        if _now(self._clock) >= expires_at:
+            raise _unauthorized(
+                "The access token has expired; log in again to get a new one.", invalid_token=True
+            )
+        return TokenClaims(subject=subject, role=role, issued_at=issued_at, expires_at=expires_at)
+
+
+# --- login rate limit ---------------------------------------------------------------------------
+
+
+class LoginRateLimiter:
+    """Counts failed logins in a sliding window, per username and per client address.
+
+    When either key has ``max_failures_*`` failures inside ``window``, further attempts for that
+    key are refused with 429 and a ``Retry-After`` (seconds until the oldest failure leaves the
+    window) — even with the right password, otherwise the limit would not stop guessing. A
+    successful login clears its username's failures (not the address's). In-process only: with
+    several worker processes each counts on its own. Thread-safe.
+    """
+
+    _SWEEP_AT: Final = 10_000
+
+    def __init__(
+        self,
+        *,
+        max_failures_per_user: int = 5,
+        max_failures_per_address: int = 20,
+        window: timedelta = timedelta(minutes=5),
+        clock: Clock = utc_now,
+    ) -> None:
+        if max_failures_per_user < 1 or max_failures_per_address < 1:
+            raise ValidationError("the login rate limits must allow at least one failure")
+        if window <= timedelta(0):
+            raise ValidationError(f"the login rate-limit window must be positive, not {window}")
+        self.max_failures_per_user = max_failures_per_user
+        self.max_failures_per_address = max_failures_per_address
+        self.window = window
+        self._clock = clock
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(username: str, address: str | None) -> list[tuple[str, str]]:
+        keys = [("user", "user:" + username.casefold())]
+        if address:
+            keys.append(("address", "address:" + address))
+        return keys
+
+    def _prune(self, key: str, now: datetime) -> deque[datetime] | None:
+        failures = self._failures.get(key)
+        if failures is None:
+            return None
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return None
+        return failures
+
+    def retry_after(self, username: str, address: str | None) -> int | None:
+        """Seconds to wait when this attempt is refused; None when it may proceed."""
+        with self._lock:
+            now = _now(self._clock)
+            waits = []
+            for kind, key in self._keys(username, address):
+                limit = (
+                    self.max_failures_per_user if kind == "user" else self.max_failures_per_address
+                )
+                failures = self._prune(key, now)
+                if failures is not None and len(failures) >= limit:
+                    # The attempt becomes possible when enough failures have left the window.
+                    unblocked = failures[len(failures) - limit] + self.window
+                    waits.append(max(1, math.ceil((unblocked - now).total_seconds())))
+            return max(waits) if waits else None
+
+    def check(self, username: str, address: str | None) -> None:
+        """Raise 429 (with Retry-After) when this username or address is locked out."""
+        wait = self.retry_after(username, address)
+        if wait is not None:
+            raise HTTPException(
+                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"Too many failed logins; try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+
+    def record_failure(self, username: str, address: str | None) -> None:
+        with self._lock:
+            now = _now(self._clock)
+            if len(self._failures) >= self._SWEEP_AT:
+                for key in list(self._failures):
+                    self._prune(key, now)
+            for _, key in self._keys(username, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def record_success(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop("user:" + username.casefold(), None)
+
+
+# --- wiring and dependencies --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecurityContext:
+    """The collaborators the security dependencies need; lives on ``app.state.security``."""
+
+    users: UserStore
+    passwords: Passwords
+    tokens: Tokens
+    limiter: LoginRateLimiter
+    clock: Clock
+
+    def authenticate(self, username: str, password: str, address: str | None) -> User:
+        """The user for these credentials, or 401 / 429. Stores an upgraded hash when due."""
+        self.limiter.check(username, address)
+        user = self.users.get_by_username(username)
+        if user is None:
+            self.passwords.burn(password)
+            ok, new_hash = False, None
+        else:
+            ok, new_hash = self.passwords.verify_and_update(password, user.password_hash)
+        if user is None or not ok or not user.active:
+            self.limiter.record_failure(username, address)
+            raise _unauthorized("Incorrect username or password.", invalid_token=False)
+        self.limiter.record_success(username)
+        if new_hash is not None:
+            self.users.set_password_hash(user.id, new_hash)
+        return user
+
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def security_context(request: Request) -> SecurityContext:
+    context = getattr(request.app.state, "security", None)
+    if not isinstance(context, SecurityContext):
+        raise RuntimeError(
+            "app.state.security is not set: build the app with spacehome.api.app.create_app"
+        )
+    return context
+
+
+def current_user(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    context: Annotated[SecurityContext, Depends(security_context)],
+) -> User:
+    """The logged-in user, or :data:`ANONYMOUS` (role public) when no bearer token was sent.
+
+    A token that is sent but invalid, expired, or names an unknown or inactive user is a 401,
+    never a silent downgrade to public.
+    """
+    if token is None:
+        return ANONYMOUS
+    claims = context.tokens.decode(token)
+    user = context.users.get_by_id(claims.subject)
+    if user is None or not user.active:
+        raise _unauthorized(
+            "The account for this access token no longer exists or is disabled.", invalid_token=True
+        )
+    return user
+
+
+def authenticated_user(user: Annotated[User, Depends(current_user)]) -> User:
+    """Like :func:`current_user`, but anonymous requests get 401 with a Bearer challenge."""
+    if user.is_anonymous:
+        raise _unauthorized("Log in first: this needs an access token.", invalid_token=False)
+    return user
+
+
+def require_roles(*roles: Role) -> Callable[..., User]:
+    """A dependency that lets only the given roles through (no implicit admin).
+
+    Anonymous callers get 401 unless ``Role.PUBLIC`` is listed; logged-in callers with another
+    role get 403. The user is the dependency's value.
+    """
+    if not roles:
+        raise ValidationError("require_roles needs at least one role")
+    allowed = frozenset(roles)
+    names = ", ".join(role.value for role in roles)
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role in allowed:
+            return user
+        if user.is_anonymous:
+            raise _unauthorized("Log in first: this needs an access token.", invalid_token=False)
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"Role '{user.role.value}' may not do this; allowed roles: {names}.",
+        )
+
+    return dependency
