@@ -10,5 +10,8 @@ Modules:
 - ``engine``: database URL, engine factory, migrations run in code.
 - ``tables``: the ORM rows (SQLAlchemy 2 typed declarative) and the aware-UTC column type.
 - ``element_history``: the append-only history of element sets per object.
+- ``program_tables``, ``program_store``: the cooperation program's accounts, calls, proposals
+  (optimistic versions; state change and audit entry in one transaction) and audit log; the
+  reviewer, review and attachment tables are declared, their store methods are to come.
 - ``migrations``: alembic environment and revisions, shipped inside the package.
 """

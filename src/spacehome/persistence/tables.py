@@ -119,3 +119,9 @@ class ElementSetRow(Base):
         return (
             f"ElementSetRow(id={self.id}, catalog_number={self.catalog_number}, epoch={self.epoch})"
         )
+
+
+# The program's tables live in their own module and register themselves on Base; importing it here
+# keeps Base.metadata complete for the migrations and the schema comparison test. At the end on
+# purpose: program_tables imports Base and UTCDateTime from this module.
+from . import program_tables as program_tables  # noqa: E402
