@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from spacehome.api.app import ApiSettings, create_app
-from spacehome.api.security import InMemoryUserStore, Passwords, User
+from spacehome.api.security import InMemoryUserStore, User
 from spacehome.domain.program import Role
+from spacehome.services.accounts import Passwords
 
 SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spacehome.api.app import ApiSettings, create_app
-from spacehome.api.security import InMemoryUserStore, Passwords
+from spacehome.api.security import InMemoryUserStore
+from spacehome.services.accounts import Passwords
 
 from .conftest import PASSWORD, FrozenClock, bearer, login
 

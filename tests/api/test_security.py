@@ -15,13 +15,13 @@ from spacehome.api.security import (
     ANONYMOUS,
     InMemoryUserStore,
     LoginRateLimiter,
-    Passwords,
     Tokens,
     User,
     require_roles,
 )
 from spacehome.domain.program import Role
 from spacehome.errors import NaiveTimeError, ValidationError
+from spacehome.services.accounts import Passwords
 
 from .conftest import PASSWORD, SECRET, FrozenClock, bearer, login
 

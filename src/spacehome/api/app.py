@@ -23,7 +23,6 @@ from spacehome.api import problems
 from spacehome.api.security import (
     Clock,
     LoginRateLimiter,
-    Passwords,
     SecurityContext,
     Tokens,
     User,
@@ -33,6 +32,7 @@ from spacehome.api.security import (
     utc_now,
 )
 from spacehome.domain.program import Role
+from spacehome.services.accounts import Passwords
 
 logger = logging.getLogger(__name__)
 

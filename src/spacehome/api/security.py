@@ -31,12 +31,10 @@ from typing import Annotated, Any, Final, Protocol
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pwdlib import PasswordHash
-from pwdlib.exceptions import UnknownHashError
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from spacehome.domain.program import Role
 from spacehome.errors import NaiveTimeError, ValidationError
+from spacehome.services.accounts import Passwords
 
 logger = logging.getLogger(__name__)
 
@@ -63,67 +61,8 @@ def _now(clock: Clock) -> datetime:
     return moment
 
 
-# The roles are the domain's: one definition for the rules and the API.
-# --- passwords ----------------------------------------------------------------------------------
-
-
-class Passwords:
-    """Argon2id password hashing through pwdlib.
-
-    The defaults are argon2-cffi's (RFC 9106 second recommended option: t=3, m=64 MiB, p=4).
-    Tests may pass cheaper parameters; a hash made with other parameters still verifies, and
-    :meth:`needs_rehash` reports it so the caller can store a fresh hash at the next login.
-    """
-
-    def __init__(
-        self,
-        *,
-        time_cost: int | None = None,
-        memory_cost: int | None = None,
-        parallelism: int | None = None,
-    ) -> None:
-        options: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("time_cost", time_cost),
-                ("memory_cost", memory_cost),
-                ("parallelism", parallelism),
-            )
-            if value is not None
-        }
-        self._hash = PasswordHash((Argon2Hasher(**options),))
-        self._dummy: str | None = None
-
-    def hash(self, password: str) -> str:
-        """An Argon2id PHC string (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``) with a fresh salt."""
-        return self._hash.hash(password)
-
-    def verify(self, password: str, password_hash: str) -> bool:
-        """True when the password matches; False for a wrong password or an unrecognised hash."""
-        try:
-            return self._hash.verify(password, password_hash)
-        except UnknownHashError:
-            return False
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        """True when the hash was made with other parameters (or another algorithm) than today's."""
-        hasher = self._hash.current_hasher
-        if not hasher.identify(password_hash):
-            return True
-        return hasher.check_needs_rehash(password_hash)
-
-    def verify_and_update(self, password: str, password_hash: str) -> tuple[bool, str | None]:
-        """(matches, new hash to store or None): the login-time upgrade path."""
-        try:
-            return self._hash.verify_and_update(password, password_hash)
-        except UnknownHashError:
-            return False, None
-
-    def burn(self, password: str) -> None:
-        """Spend the time of one verification, so an unknown username answers as slowly as a known one."""
-        if self._dummy is None:
-            self._dummy = self.hash("spacehome: no such user")
-        self._hash.verify(password, self._dummy)
+# Roles are the domain's (spacehome.domain.program.Role); password hashing is the services'
+# (spacehome.services.accounts.Passwords), shared with the command line.
 
 
 # --- users --------------------------------------------------------------------------------------

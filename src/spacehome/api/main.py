@@ -1,0 +1,18 @@
+"""The served application: security on the project database, and every router under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from spacehome.api import reads
+from spacehome.api.app import API_PREFIX, ApiSettings, create_app
+from spacehome.api.users import DatabaseUserStore
+from spacehome.services.accounts import program_store
+
+
+def build_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
+    """The application on the database at ``database_url`` (default: the embedded SQLite file)."""
+    store = program_store(database_url)
+    app = create_app(settings or ApiSettings(), DatabaseUserStore(store))
+    app.include_router(reads.router(database_url), prefix=API_PREFIX)
+    return app
