@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from spacehome.api import reads
@@ -13,6 +15,8 @@ from spacehome.services.accounts import program_store
 def build_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
     """The application on the database at ``database_url`` (default: the embedded SQLite file)."""
     store = program_store(database_url)
-    app = create_app(settings or ApiSettings(), DatabaseUserStore(store))
+    if settings is None:  # SPACEHOME_TOKEN_SECRET keeps tokens valid across restarts and workers
+        settings = ApiSettings(token_secret=os.environ.get("SPACEHOME_TOKEN_SECRET") or None)
+    app = create_app(settings, DatabaseUserStore(store))
     app.include_router(reads.router(database_url), prefix=API_PREFIX)
     return app
