@@ -65,19 +65,46 @@ def conflicts(reviewer: Reviewer, proposal: Proposal) -> tuple[str, ...]:
     reviewer declared one of the proposing institutions (one reason per institution, in team order).
     """
     team: Team = proposal.team
+    return conflict_reasons(
+        institution=reviewer.institution,
+        country=reviewer.country,
+        declared_proposals=reviewer.declared_proposals,
+        declared_institutions=reviewer.declared_institutions,
+        proposal_id=proposal.id,
+        institutions=tuple(member.name for member in team.institutions),
+        countries=tuple(team.countries),
+    )
+
+
+def conflict_reasons(
+    *,
+    institution: str,
+    country: str,
+    declared_proposals: Iterable[str],
+    declared_institutions: Iterable[str],
+    proposal_id: str,
+    institutions: Sequence[str],
+    countries: Iterable[str],
+) -> tuple[str, ...]:
+    """The conflict-of-interest rule on plain values (the one rule for review and assignment).
+
+    Institutions compare by :func:`institution_key` (case and spacing ignored), countries as
+    upper-case ISO codes.
+    """
     reasons: list[str] = []
-    own = institution_key(reviewer.institution)
-    for member in team.institutions:
-        if institution_key(member.name) == own:
-            reasons.append(f"same institution as proposer {member.name!r}")
-    if reviewer.country in team.countries:
-        reasons.append(f"same country as a proposer ({reviewer.country})")
-    if proposal.id in reviewer.declared_proposals:
-        reasons.append(f"declared a conflict with proposal {proposal.id!r}")
-    declared = {institution_key(name) for name in reviewer.declared_institutions}
-    for member in team.institutions:
-        if institution_key(member.name) in declared:
-            reasons.append(f"declared a conflict with institution {member.name!r}")
+    own = institution_key(institution)
+    for name in institutions:
+        if institution_key(name) == own:
+            reasons.append(f"same institution as proposer {name!r}")
+    code = country.strip().upper()
+    if code in {c.strip().upper() for c in countries}:
+        reasons.append(f"same country as a proposer ({code})")
+    if proposal_id in set(declared_proposals):
+        reasons.append(f"declared a conflict with proposal {proposal_id!r}")
+    declared = {institution_key(name) for name in declared_institutions}
+    for name in institutions:
+        if institution_key(name) in declared:
+            reasons.append(f"declared a conflict with institution {name!r}")
     return tuple(reasons)
 
 

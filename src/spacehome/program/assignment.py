@@ -30,6 +30,7 @@ from typing import Any
 from ortools.graph.python import max_flow
 from ortools.sat.python import cp_model
 
+from spacehome.domain.program_review import conflict_reasons
 from spacehome.errors import ValidationError
 
 
@@ -64,20 +65,19 @@ class Assignment:
     status: str  # OPTIMAL when both criteria were proven optimal, else FEASIBLE
 
 
-def _norm(text: str) -> str:
-    return text.strip().casefold()
-
-
 def conflicted(reviewer: Reviewer, proposal: Proposal) -> bool:
-    """True when ``reviewer`` has a conflict of interest on ``proposal`` (see the module doc)."""
-    institutions = {_norm(i) for i in proposal.institutions}
-    declared = {_norm(d) for d in reviewer.declared_conflicts}
-    return (
-        _norm(reviewer.institution) in institutions
-        or _norm(reviewer.country) in {_norm(c) for c in proposal.countries}
-        or _norm(proposal.id) in declared
-        or bool(institutions & declared)
-    )
+    """True when ``reviewer`` has a conflict of interest on ``proposal``: the domain's rule
+    (:func:`spacehome.domain.program_review.conflict_reasons`); a declared conflict may name
+    the proposal or one of its institutions."""
+    return bool(conflict_reasons(
+        institution=reviewer.institution,
+        country=reviewer.country,
+        declared_proposals=reviewer.declared_conflicts,
+        declared_institutions=reviewer.declared_conflicts,
+        proposal_id=proposal.id,
+        institutions=proposal.institutions,
+        countries=proposal.countries,
+    ))
 
 
 def _check(reviewers: Sequence[Reviewer], proposals: Sequence[Proposal], per: int) -> None:
