@@ -207,3 +207,11 @@ def test_night_side_boundaries_put_the_sun_on_the_sub_point_horizon_per_skyfield
         if e.penumbra_entry is None or e.penumbra_exit is None:
             continue
         assert any(a is not None and b is not None and a < e.penumbra_entry and e.penumbra_exit < b for a, b in found)
+
+
+def test_times_beyond_the_ephemeris_are_refused_with_a_message(case):
+    from datetime import UTC
+
+    start = datetime(2054, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="known from 1899-07-30 to 2053-10-08"):
+        find_eclipses(case("css").elements, start, start + timedelta(days=1))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from spacehome.api import problems
 from spacehome.domain.instant import parse_instant
 from spacehome.errors import ValidationError
 from spacehome.record.places import place_from_coordinates, resolve_city
@@ -27,21 +28,25 @@ def _instant(text: str | None, what: str, request: Request) -> datetime:
     return parse_instant(text, what)
 
 
+#: A time parameter: RFC 3339 date-time, so with a zone (a time without one is refused).
+INSTANT = {"format": "date-time", "example": "2026-09-06T00:00:00Z"}
+
+
 def router(database_url: str | None) -> APIRouter:
-    r = APIRouter(tags=["station and orbit (public)"])
+    r = APIRouter(tags=["station and orbit (public)"], responses=problems.PROBLEM_RESPONSES)
 
     @r.get("/station", summary="The station at an instant: modules, ports, vehicles, crew aboard, racks")
-    def station_at(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)")] = None) -> JSON:
+    def station_at(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)", json_schema_extra=INSTANT)] = None) -> JSON:
         return station.station_view(station.default_record(), _instant(at, "at", request))
 
     @r.get("/orbit/where", summary="Where the station is: sub-point, altitude, speed, sunlight, next shadow")
-    def where(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)")] = None) -> JSON:
+    def where(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)", json_schema_extra=INSTANT)] = None) -> JSON:
         return orbit.where_view(_instant(at, "at", request), database_url=database_url)
 
     @r.get("/orbit/eclipses", summary="Umbra and penumbra per orbit, and the solar beta angle")
     def eclipses(
         request: Request,
-        start: Annotated[str | None, Query(alias="from", description="Start with a zone (default: now)")] = None,
+        start: Annotated[str | None, Query(alias="from", description="Start with a zone (default: now)", json_schema_extra=INSTANT)] = None,
         days: Annotated[float, Query(gt=0, le=MAX_DAYS)] = 1.0,
     ) -> JSON:
         return orbit.eclipses_view(_instant(start, "from", request), days, database_url=database_url)
@@ -49,7 +54,7 @@ def router(database_url: str | None) -> APIRouter:
     @r.get("/orbit/contacts", summary="Ground-station contacts with acquisition, loss and maximum elevation")
     def contacts(
         request: Request,
-        start: Annotated[str | None, Query(alias="from")] = None,
+        start: Annotated[str | None, Query(alias="from", description="Start with a zone (default: now)", json_schema_extra=INSTANT)] = None,
         days: Annotated[float, Query(gt=0, le=MAX_DAYS)] = 1.0,
         station_name: Annotated[list[str] | None, Query(alias="station")] = None,
     ) -> JSON:
@@ -60,11 +65,11 @@ def router(database_url: str | None) -> APIRouter:
     @r.get("/orbit/passes", summary="Passes over a city or a place, with naked-eye visibility and brightness")
     def passes_over(
         request: Request,
-        city: str | None = None,
+        city: Annotated[str | None, Query(min_length=1, description="City name (offline gazetteer); or give lat and lon")] = None,
         lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
         alt_m: float = 0.0,
-        start: Annotated[str | None, Query(alias="from")] = None,
+        start: Annotated[str | None, Query(alias="from", description="Start with a zone (default: now)", json_schema_extra=INSTANT)] = None,
         days: Annotated[float, Query(gt=0, le=MAX_DAYS)] = 3.0,
         visible_only: bool = False,
         min_elevation_deg: Annotated[float, Query(ge=0, lt=90)] = 10.0,

@@ -10,10 +10,12 @@ Sun at any time for the cost of an interpolation instead of an ephemeris lookup.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
+
+from spacehome.errors import ValidationError
 
 from .timebase import Instants, ephemeris
 
@@ -22,6 +24,22 @@ FloatArray = NDArray[np.float64]
 NODE_STEP_S = 7200.0
 #: IAU 2015 nominal solar radius (km), Resolution B3.
 SUN_RADIUS_KM = 695_700.0
+
+
+#: The span of JPL DE421 as shipped by skyfield-data (the Sun's position is known only inside it).
+EPHEMERIS_FIRST = datetime(1899, 7, 30, tzinfo=UTC)
+EPHEMERIS_LAST = datetime(2053, 10, 8, tzinfo=UTC)
+
+
+def require_covered(start: datetime, first_s: float, last_s: float) -> None:
+    """Refuse times the ephemeris does not cover, with a message that says what to do."""
+    first = start + timedelta(seconds=float(first_s))
+    last = start + timedelta(seconds=float(last_s))
+    if first < EPHEMERIS_FIRST or last > EPHEMERIS_LAST:
+        raise ValidationError(
+            f"the Sun's position is known from {EPHEMERIS_FIRST:%Y-%m-%d} to {EPHEMERIS_LAST:%Y-%m-%d} "
+            f"(JPL DE421); choose times inside that span (asked: {first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,7 @@ class SunTable:
         # and ~20x cheaper. Skyfield documents this substitution.
         t._nutation_angles_radians = iau2000b_radians(t)
         eph = ephemeris()
+        require_covered(start, offsets[0], offsets[-1])
         gcrs = (eph["sun"] - eph["earth"]).at(t).position.km  # (3, nodes)
         rotation = TEME.rotation_at(t)  # (3, 3, nodes): TEME = R · GCRS
         teme = np.einsum("ijn,jn->ni", rotation, gcrs)
