@@ -1,0 +1,148 @@
+"""API load on loopback: read endpoints served by uvicorn in a second process, on SQLite or PostgreSQL.
+
+Target (issue 5): read endpoints at 500 requests per second or more with a p99 latency of at
+most 100 ms on this 2-core machine, on SQLite and on PostgreSQL. The server is a separate
+process (`uvicorn`, one worker, the app of `spacehome serve`); this process is the client: an
+asyncio loop with `--concurrency` connections, each sending requests back to back for
+`--seconds` per endpoint (after a warm-up), so every run is bounded in time.
+
+    .venv/bin/python benchmarks/api_load.py [--database sqlite|postgresql|both] [--seconds 10]
+                                            [--concurrency 16] [--endpoint PATH ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _common as common
+import httpx
+
+TARGET_RPS = 500.0
+TARGET_P99_MS = 100.0
+DEFAULT_ENDPOINTS = [
+    "/api/v1/health",
+    "/api/v1/station?at=2026-05-01T00:00:00Z",
+    "/api/v1/calls?limit=20",
+]
+#: A database of the benchmark's own on the local server (created if missing), not ``test``.
+POSTGRESQL_SERVER = os.environ.get("SPACEHOME_BENCH_POSTGRESQL", "postgres@127.0.0.1:5432")
+POSTGRESQL_DATABASE = "spacehome_bench"
+
+SERVER = """
+import uvicorn
+from spacehome.api.main import build_app
+uvicorn.run(build_app({url!r}), host="127.0.0.1", port={port}, log_level="warning", access_log=False)
+"""
+
+
+def postgresql_url() -> str:
+    import psycopg
+
+    user, host = POSTGRESQL_SERVER.split("@")
+    with psycopg.connect(f"postgresql://{user}@{host}/test", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (POSTGRESQL_DATABASE,)).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {POSTGRESQL_DATABASE}")
+    return f"postgresql+psycopg://{user}@{host}/{POSTGRESQL_DATABASE}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER.format(url=url, port=port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+async def hammer(base: str, path: str, seconds: float, concurrency: int) -> tuple[int, list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                r = await client.get(path)
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return len(latencies), latencies, errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(label: str, url: str, endpoints: list[str], seconds: float, concurrency: int) -> list[list[object]]:
+    port = free_port()
+    proc = start_server(url, port)
+    base = f"http://127.0.0.1:{port}"
+    rows: list[list[object]] = []
+    try:
+        for path in endpoints:
+            asyncio.run(hammer(base, path, 1.0, concurrency))  # warm-up
+            t0 = time.perf_counter()
+            count, lat, errors = asyncio.run(hammer(base, path, seconds, concurrency))
+            wall = time.perf_counter() - t0
+            rps = count / wall
+            p50 = statistics.median(lat) * 1e3
+            p99 = percentile(lat, 0.99) * 1e3
+            ok = rps >= TARGET_RPS and p99 <= TARGET_P99_MS and errors == 0
+            rows.append([label, path, count, f"{rps:.0f}", f"{p50:.1f}", f"{p99:.1f}", errors, "PASS" if ok else "FAIL"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--endpoint", action="append", help="path to load (repeatable)")
+    args = parser.parse_args(argv)
+    endpoints = args.endpoint or DEFAULT_ENDPOINTS
+    common.header("API load on loopback: uvicorn (1 worker) in a second process")
+    print(f"client    asyncio + httpx, {args.concurrency} connections, {args.seconds:g} s per endpoint after 1 s warm-up")
+    rows: list[list[object]] = []
+    if args.database in ("sqlite", "both"):
+        path = Path(tempfile.mkdtemp(prefix="spacehome-load-")) / "load.sqlite3"
+        rows += run("SQLite", f"sqlite:///{path}", endpoints, args.seconds, args.concurrency)
+    if args.database in ("postgresql", "both"):
+        rows += run("PostgreSQL", postgresql_url(), endpoints, args.seconds, args.concurrency)
+    print()
+    print(common.table(["database", "endpoint", "requests", "req/s", "p50 ms", "p99 ms", "errors", "verdict"], rows))
+    ok = all(r[-1] == "PASS" for r in rows)
+    print(f"\n{'PASS' if ok else 'FAIL'}: read endpoints >= {TARGET_RPS:g} req/s with p99 <= {TARGET_P99_MS:g} ms")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
