@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Final
@@ -152,3 +153,30 @@ def _router() -> APIRouter:
         )
 
     return router
+
+
+def answer_options(app: FastAPI) -> None:
+    """Answer OPTIONS on every path with an ``Allow`` that lists all of its methods.
+
+    Starlette registers one route per method, so a method a path does not support (or OPTIONS)
+    matches one route alone and its 405 would say ``Allow: GET`` where POST is allowed too. Call
+    this once, after every router is included, so paths shared by several routers are complete.
+    """
+    # The documented operations are the source: FastAPI keeps included routers nested, and the
+    # OpenAPI document is what clients (and the Allow header) must agree with.
+    for path, operations in app.openapi()["paths"].items():
+        allowed = {method.upper() for method in operations}
+        if "OPTIONS" in allowed:
+            continue
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        app.add_api_route(
+            path, _options(", ".join(sorted(allowed | {"OPTIONS"}))), methods=["OPTIONS"], include_in_schema=False
+        )
+
+
+def _options(allow: str) -> Callable[[], Response]:
+    def options() -> Response:
+        return Response(status_code=204, headers={"Allow": allow})
+
+    return options

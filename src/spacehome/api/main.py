@@ -6,17 +6,25 @@ import os
 
 from fastapi import FastAPI
 
-from spacehome.api import reads
-from spacehome.api.app import API_PREFIX, ApiSettings, create_app
+from spacehome.api import attachment_routes, program_routes, reads, review_routes
+from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.users import DatabaseUserStore
 from spacehome.services.accounts import program_store
+from spacehome.services.attachments import BlobStore
 
 
-def build_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """The application on the database at ``database_url`` (default: the embedded SQLite file)."""
+def build_app(
+    database_url: str | None = None, settings: ApiSettings | None = None, *, blobs: BlobStore | None = None,
+) -> FastAPI:
+    """The application on the database at ``database_url`` (default: the embedded SQLite file);
+    ``blobs`` is where attachments go (default: the user data directory, see services.attachments)."""
     store = program_store(database_url)
     if settings is None:  # SPACEHOME_TOKEN_SECRET keeps tokens valid across restarts and workers
         settings = ApiSettings(token_secret=os.environ.get("SPACEHOME_TOKEN_SECRET") or None)
     app = create_app(settings, DatabaseUserStore(store))
     app.include_router(reads.router(database_url), prefix=API_PREFIX)
+    app.include_router(program_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(attachment_routes.router(database_url, blobs=blobs), prefix=API_PREFIX)
+    app.include_router(review_routes.router(database_url), prefix=API_PREFIX)
+    answer_options(app)
     return app

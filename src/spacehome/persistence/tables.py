@@ -125,3 +125,4 @@ class ElementSetRow(Base):
 # keeps Base.metadata complete for the migrations and the schema comparison test. At the end on
 # purpose: program_tables imports Base and UTCDateTime from this module.
 from . import program_tables as program_tables  # noqa: E402
+from . import review_tables as review_tables  # noqa: E402
