@@ -7,7 +7,7 @@ asyncio loop with `--concurrency` connections, each sending requests back to bac
 `--seconds` per endpoint (after a warm-up), so every run is bounded in time.
 
     .venv/bin/python benchmarks/api_load.py [--database sqlite|postgresql|both] [--seconds 10]
-                                            [--concurrency 16] [--endpoint PATH ...]
+                                            [--concurrency 4] [--endpoint PATH ...]
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--endpoint", action="append", help="path to load (repeatable)")
     args = parser.parse_args(argv)
     endpoints = args.endpoint or DEFAULT_ENDPOINTS

@@ -197,6 +197,17 @@ class ProgramStore:
         with self._reads() as session:
             return _call_from_row(_call_row(session, call_id))
 
+    def list_calls(self, *, limit: int = 50, offset: int = 0) -> tuple[list[Call], int]:
+        """A page of calls by opening time, then id, and how many there are in all."""
+        if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+            raise ValidationError(f"a page needs 1 <= limit <= {MAX_PAGE_SIZE} and offset >= 0")
+        with self._reads() as session:
+            total = session.execute(select(func.count()).select_from(CallRow)).scalar_one()
+            rows = session.scalars(
+                select(CallRow).order_by(CallRow.opens_at, CallRow.id).limit(limit).offset(offset)
+            ).all()
+            return [_call_from_row(row) for row in rows], int(total)
+
     # --- proposals ------------------------------------------------------------------------------
 
     def create_proposal(

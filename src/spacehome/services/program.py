@@ -28,7 +28,7 @@ from importlib import resources
 from typing import Any
 
 import pycountry
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from spacehome.domain.instant import format_utc, parse_instant
 from spacehome.domain.program import (
@@ -48,7 +48,6 @@ from spacehome.domain.program import (
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 from spacehome.persistence.engine import open_database
 from spacehome.persistence.program_store import MAX_PAGE_SIZE, ProgramStore, StoredProposal
-from spacehome.persistence.program_tables import CallRow
 
 JSON = dict[str, Any]
 
@@ -191,7 +190,6 @@ class ProgramService:
     """Calls and proposals on one database."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
         self.store = ProgramStore(engine)
 
     @classmethod
@@ -204,16 +202,8 @@ class ProgramService:
     def list_calls(self, *, now: datetime, limit: int, offset: int) -> JSON:
         """A page of calls, by opening time then id (public)."""
         _check_page(limit, offset)
-        with self._engine.connect() as connection, connection.begin():
-            total = connection.execute(select(func.count()).select_from(CallRow)).scalar_one()
-            ids = connection.scalars(
-                select(CallRow.id)
-                .order_by(CallRow.opens_at, CallRow.id)
-                .limit(limit)
-                .offset(offset)
-            ).all()
-        items = [call_view(self.store.get_call(call_id), now) for call_id in ids]
-        return _page(items, total, limit, offset)
+        calls, total = self.store.list_calls(limit=limit, offset=offset)
+        return _page([call_view(c, now) for c in calls], total, limit, offset)
 
     def get_call(self, call_id: str, *, now: datetime) -> JSON:
         return call_view(self.store.get_call(call_id), now)
