@@ -6,7 +6,7 @@ import os
 
 from fastapi import FastAPI
 
-from spacehome.api import attachment_routes, program_routes, reads, review_routes
+from spacehome.api import attachment_routes, program_routes, reads, review_routes, selection_routes
 from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.users import DatabaseUserStore
 from spacehome.services.accounts import program_store
@@ -26,5 +26,6 @@ def build_app(
     app.include_router(program_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(attachment_routes.router(database_url, blobs=blobs), prefix=API_PREFIX)
     app.include_router(review_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(selection_routes.router(database_url), prefix=API_PREFIX)
     answer_options(app)
     return app
