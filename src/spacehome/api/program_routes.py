@@ -38,7 +38,7 @@ from spacehome.api.concurrency import check_if_match, etag_for
 from spacehome.api.problems import PROBLEM_RESPONSES, one_line
 from spacehome.api.security import User, require_roles
 from spacehome.domain.program import Modality, ProposalState, Role, RoleError
-from spacehome.persistence.program_store import MAX_PAGE_SIZE
+from spacehome.persistence.program_store import MAX_OFFSET, MAX_PAGE_SIZE
 from spacehome.services.program import (
     Actor,
     ProgramService,
@@ -131,7 +131,7 @@ _partner = require_roles(Role.PARTNER)
 _proposal_readers = require_roles(Role.PARTNER, Role.PROGRAM_OFFICER, Role.ADMIN)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def router(database_url: str | None) -> APIRouter:

@@ -66,6 +66,8 @@ from .program_tables import (
 
 #: The most proposals one page of :meth:`ProgramStore.list_proposals` returns.
 MAX_PAGE_SIZE: Final = 500
+#: The largest page offset (a 64-bit database integer holds far more; this keeps it exact everywhere).
+MAX_OFFSET: Final = 1_000_000_000
 
 #: What :meth:`ProgramStore.update_proposal` may change (only while the proposal is a draft).
 EDITABLE_FIELDS: Final = frozenset(
@@ -199,8 +201,8 @@ class ProgramStore:
 
     def list_calls(self, *, limit: int = 50, offset: int = 0) -> tuple[list[Call], int]:
         """A page of calls by opening time, then id, and how many there are in all."""
-        if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
-            raise ValidationError(f"a page needs 1 <= limit <= {MAX_PAGE_SIZE} and offset >= 0")
+        if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
+            raise ValidationError(f"a page needs 1 <= limit <= {MAX_PAGE_SIZE} and 0 <= offset <= {MAX_OFFSET}")
         with self._reads() as session:
             total = session.execute(select(func.count()).select_from(CallRow)).scalar_one()
             rows = session.scalars(
@@ -281,13 +283,13 @@ class ProgramStore:
     ) -> ProposalPage:
         """A page of proposals (of one call and/or one owner), oldest first, with the total.
 
-        ``limit`` is 1..:data:`MAX_PAGE_SIZE`, ``offset`` 0 or more; the page and the total are
+        ``limit`` is 1..:data:`MAX_PAGE_SIZE`, ``offset`` 0..:data:`MAX_OFFSET`; the page and the total are
         read in one transaction.
         """
         if isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(f"page limit {limit!r} is out of range: give 1..{MAX_PAGE_SIZE}")
-        if isinstance(offset, bool) or offset < 0:
-            raise ValidationError(f"page offset {offset!r} is negative: give 0 or more")
+        if isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise ValidationError(f"page offset {offset!r} is out of range: give 0..{MAX_OFFSET}")
         conditions = []
         if call_id is not None:
             conditions.append(ProposalRow.call_id == call_id)
