@@ -136,8 +136,11 @@ def grid_step_s(elements: ElementSet, per_orbit: int = 40) -> float:
     return elements.period_min * 60.0 / per_orbit * (1.0 - e) ** 1.5 / (1.0 + e) ** 0.5
 
 
-def find_eclipses(elements: ElementSet, start: datetime, end: datetime) -> list[Eclipse]:
-    """Every passage through the Earth's shadow overlapping ``[start, end]``, in time order."""
+def _search_grid(
+    elements: ElementSet, start: datetime, end: datetime,
+) -> tuple[datetime, float, FloatArray, ShadowModel]:
+    """The checked window, its length (s), the coarse grid (one orbit of margin each side) and
+    the Sun/shadow model covering it: shared by the eclipse and night-side searches."""
     start = require_utc(start, "start time")
     end = require_utc(end, "end time")
     duration_s = (end - start).total_seconds()
@@ -147,7 +150,12 @@ def find_eclipses(elements: ElementSet, start: datetime, end: datetime) -> list[
     step_s = grid_step_s(elements)
     count = int(np.ceil((duration_s + 2 * margin_s) / step_s)) + 1
     grid = np.linspace(-margin_s, duration_s + margin_s, count)
-    model = ShadowModel.over(elements, start, grid[0], grid[-1])
+    return start, duration_s, grid, ShadowModel.over(elements, start, grid[0], grid[-1])
+
+
+def find_eclipses(elements: ElementSet, start: datetime, end: datetime) -> list[Eclipse]:
+    """Every passage through the Earth's shadow overlapping ``[start, end]``, in time order."""
+    start, duration_s, grid, model = _search_grid(elements, start, end)
     f_grid, _ = model.geometry(grid)
 
     # Each orbit's deepest point: a grid minimum of f, refined.
@@ -248,16 +256,7 @@ def find_night_side(
     differs from it by at most 0.19°, a few seconds of orbital motion. For a low orbit the night
     side starts before and ends after the Earth's shadow (which needs the object itself hidden).
     """
-    start = require_utc(start, "start time")
-    end = require_utc(end, "end time")
-    duration_s = (end - start).total_seconds()
-    if duration_s <= 0:
-        raise ValidationError(f"the search window ends ({end:%Y-%m-%dT%H:%M:%SZ}) before it starts ({start:%Y-%m-%dT%H:%M:%SZ}): give a positive number of days")
-    margin_s = elements.period_min * 60.0
-    step_s = grid_step_s(elements)
-    count = int(np.ceil((duration_s + 2 * margin_s) / step_s)) + 1
-    grid = np.linspace(-margin_s, duration_s + margin_s, count)
-    model = ShadowModel.over(elements, start, grid[0], grid[-1])
+    start, duration_s, grid, model = _search_grid(elements, start, end)
 
     def sun_height(t: FloatArray) -> FloatArray:
         r, _, s = model.states(t)

@@ -18,8 +18,7 @@ in after the proposal was submitted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from spacehome.domain.program import ProposalState
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 
-from .engine import _SQLITE_BEGIN_OPTION
+from .engine import write_session
 from .program_tables import AttachmentRow, ProposalAttachmentRow, ProposalRow
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
@@ -171,14 +170,8 @@ class AttachmentStore:
         assert row is not None  # the foreign key guarantees it
         return _attachment_from_rows(link, row)
 
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        """A session in a write transaction: committed at the end, rolled back on any error."""
-        with self._engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                connection.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                yield session
+    def _writing(self) -> AbstractContextManager[Session]:
+        return write_session(self._engine)
 
 
 def _insert_file(session: Session, file: StoredFile) -> None:

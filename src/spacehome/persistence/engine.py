@@ -12,6 +12,8 @@ with the alembic ``Config`` built here: no ``alembic.ini`` is needed at runtime.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
 
 from spacehome.errors import ConflictError, SpacehomeError, ValidationError
 
@@ -180,6 +183,20 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
     finally:
         cursor.close()
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session in one write transaction: committed at the end, rolled back on any error.
+
+    On SQLite the transaction begins ``IMMEDIATE``, so two writers queue on the busy timeout
+    instead of failing when the second tries to upgrade its read lock.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            yield session
 
 
 def _on_sqlite_begin(connection: Connection) -> None:

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -55,7 +55,7 @@ from spacehome.domain.program import (
 )
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 
-from .engine import _SQLITE_BEGIN_OPTION
+from .engine import write_session
 from .program_tables import (
     AuditLogRow,
     CallRow,
@@ -440,14 +440,8 @@ class ProgramStore:
 
     # --- transactions ---------------------------------------------------------------------------
 
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        """A session in a write transaction: committed at the end, rolled back on any error."""
-        with self._engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                connection.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                yield session
+    def _writing(self) -> AbstractContextManager[Session]:
+        return write_session(self._engine)
 
 
 # --- rows <-> domain values ---------------------------------------------------------------------

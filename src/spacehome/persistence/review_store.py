@@ -13,8 +13,8 @@ themselves (conflicts of interest, criteria, visibility) are the domain's and ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from spacehome.domain.program import Role
 from spacehome.domain.program_review import Review, Reviewer, ReviewStage
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 
-from .engine import _SQLITE_BEGIN_OPTION
+from .engine import write_session
 from .program_tables import CallRow, ProposalRow, ReviewerRow, ReviewRow, UserRow
 from .review_tables import CallReviewSettingsRow, ReviewAssignmentRow
 
@@ -281,13 +281,8 @@ class ReviewStore:
 
     # --- transactions ---------------------------------------------------------------------------
 
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                connection.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                yield session
+    def _writing(self) -> AbstractContextManager[Session]:
+        return write_session(self._engine)
 
 
 # --- rows <-> domain values ---------------------------------------------------------------------
