@@ -105,7 +105,7 @@ def migrate(engine: Engine) -> None:
                 )
             config = alembic_config(connection)
             _refuse_unknown_revisions(connection, config)
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
 
 
 def open_database(url: str | None = None) -> Engine:
