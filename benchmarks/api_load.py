@@ -36,6 +36,8 @@ DEFAULT_ENDPOINTS = [
 #: A database of the benchmark's own on the local server (created if missing), not ``test``.
 POSTGRESQL_SERVER = os.environ.get("SPACEHOME_BENCH_POSTGRESQL", "postgres@127.0.0.1:5432")
 POSTGRESQL_DATABASE = "spacehome_bench"
+#: Calls in the benchmark database, each open to all 193 UN member states: a page of 20 is ~14 kB.
+SEEDED_CALLS = 30
 
 SERVER = """
 import uvicorn
@@ -53,6 +55,32 @@ def postgresql_url() -> str:
         if not exists:
             conn.execute(f"CREATE DATABASE {POSTGRESQL_DATABASE}")
     return f"postgresql+psycopg://{user}@{host}/{POSTGRESQL_DATABASE}"
+
+
+def seed_calls(url: str, count: int = SEEDED_CALLS) -> None:
+    """Give ``/calls`` real pages: ``count`` calls open to every UN member state (kept if present)."""
+    from datetime import UTC, datetime, timedelta
+
+    from spacehome.domain.program import Modality
+    from spacehome.errors import ConflictError
+    from spacehome.services.program import ProgramService
+
+    service = ProgramService.open(url)
+    opens = datetime(2026, 1, 1, tzinfo=UTC)
+    for number in range(count):
+        try:
+            service.create_call(
+                call_id=f"bench-{number:02d}",
+                title=f"Benchmark call {number} (synthetic)",
+                modalities=[Modality.OWN_EXPERIMENT, Modality.EXTERNAL_EXPOSURE],
+                opens_at=(opens + timedelta(days=number)).isoformat(),
+                closes_at=(opens + timedelta(days=number + 90)).isoformat(),
+                envelope={"crew_hours": 200, "rack_months": 24, "adapter_months": 12, "upmass_kg": 500, "downlink_gb": 100},
+                eligible_countries=None,
+                now=opens,
+            )
+        except ConflictError:
+            pass
 
 
 def free_port() -> int:
@@ -100,6 +128,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(label: str, url: str, endpoints: list[str], seconds: float, concurrency: int) -> list[list[object]]:
+    seed_calls(url)
     port = free_port()
     proc = start_server(url, port)
     base = f"http://127.0.0.1:{port}"

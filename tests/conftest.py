@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from spacehome.domain.record import StationRecord
+from spacehome.persistence.engine import close_databases
 from spacehome.services.station import default_record
 
 DATA = Path(str(resources.files("spacehome.record") / "data"))
@@ -58,6 +59,13 @@ def edit(data_copy: Path) -> Callable[[str, str, str], None]:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     return _edit
+
+
+@pytest.fixture(autouse=True)
+def _close_databases() -> Iterator[None]:
+    """Engines are shared per URL within a process: close them after every test."""
+    yield
+    close_databases()
 
 
 @pytest.fixture(autouse=True)

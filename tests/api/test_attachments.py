@@ -1,4 +1,4 @@
-"""Proposal attachments over HTTP, on the private SQLite database and a private data directory."""
+"""Proposal attachments over HTTP, on SQLite and on PostgreSQL, with a private data directory."""
 
 from __future__ import annotations
 
@@ -130,9 +130,13 @@ def _proposal(store: ProgramStore, owner: UserRecord) -> str:
 
 
 @pytest.fixture
-def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., World]:
+def make_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Callable[..., World]:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("SPACEHOME_DATA_DIR", str(data_dir))
+    # Every test here runs on both databases (the root conftest's ``database_url``).
+    monkeypatch.setenv("SPACEHOME_DATABASE_URL", database_url)
 
     def make(max_bytes: int | None = None) -> World:
         blobs = None if max_bytes is None else BlobStore(max_bytes=max_bytes)

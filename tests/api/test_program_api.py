@@ -7,20 +7,13 @@ failed instead when ``CI`` is set). The other tests run on the per-test SQLite d
 
 from __future__ import annotations
 
-import getpass
 import os
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.main import build_app
@@ -126,58 +119,10 @@ def proposal_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-# --- databases ----------------------------------------------------------------------------------
-
-
-def _postgresql_base() -> str:
-    configured = os.environ.get("SPACEHOME_TEST_POSTGRESQL_URL", "").strip()
-    candidates = (
-        [configured]
-        if configured
-        else [
-            f"postgresql+psycopg://{user}@127.0.0.1:5432/test"
-            for user in dict.fromkeys(["postgres", getpass.getuser()])
-        ]
-    )
-    reasons = []
-    for candidate in candidates:
-        engine = create_engine(candidate, poolclass=NullPool, connect_args={"connect_timeout": 3})
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return candidate
-        except OperationalError as exc:
-            reasons.append(f"{candidate}: {str(exc.orig).strip().splitlines()[0]}")
-        finally:
-            engine.dispose()
-    message = f"PostgreSQL for the tests is unreachable ({'; '.join(reasons)})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI is set, so PostgreSQL tests must run)")
-    pytest.skip(message)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield os.environ["SPACEHOME_DATABASE_URL"]  # the per-test file from tests/conftest.py
-        return
-    base = _postgresql_base()
-    schema = f"api_{secrets.token_hex(6)}"
-    admin = create_engine(base, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture
-def api() -> Api:
-    return Api(os.environ["SPACEHOME_DATABASE_URL"])
+def api(database_url: str) -> Api:
+    """The program API on each database (the root conftest's ``database_url``)."""
+    return Api(database_url)
 
 
 # --- tests --------------------------------------------------------------------------------------

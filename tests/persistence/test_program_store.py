@@ -233,6 +233,26 @@ def test_a_call_id_used_twice_is_a_conflict(store: ProgramStore) -> None:
     assert store.get_call("cycle-2").title == "Second UNOOSA-CMSA cycle"
 
 
+def test_calls_are_listed_by_opening_time_with_the_total_on_every_page(
+    store: ProgramStore,
+) -> None:
+    for number in range(5):  # opening in reverse order of their ids
+        store.add_call(_call(id=f"cycle-{number}", opens_at=OPENS - timedelta(days=number)))
+    page, total = store.list_calls(limit=2, offset=0)
+    assert [call.id for call in page] == ["cycle-4", "cycle-3"]
+    assert total == 5
+    page, total = store.list_calls(limit=2, offset=4)
+    assert [call.id for call in page] == ["cycle-0"]
+    assert total == 5
+    assert page[0].opens_at == OPENS and page[0].opens_at.tzinfo is not None
+    # Past the end there is no row to carry the window count: the total must still be right.
+    assert store.list_calls(limit=2, offset=7) == ([], 5)
+
+
+def test_an_empty_list_of_calls_has_a_total_of_zero(store: ProgramStore) -> None:
+    assert store.list_calls(limit=10, offset=0) == ([], 0)
+
+
 def test_an_unknown_call_is_not_found(store: ProgramStore) -> None:
     with pytest.raises(NotFoundError, match=r"^no call with id 'cycle-9': check the id$"):
         store.get_call("cycle-9")

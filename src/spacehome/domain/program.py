@@ -11,6 +11,7 @@ Review, conflicts of interest, score aggregation and visibility live in
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -157,12 +158,26 @@ class ResourceRequest(_Resources):
 
 def country_code(value: str, what: str = "country") -> str:
     """An ISO 3166-1 alpha-2 code, upper-cased; anything else is refused."""
-    code = value.strip().upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    code = _alpha2(value)
+    if code is None:
         raise ValidationError(
             f"{what} {value!r} is not an ISO 3166-1 alpha-2 code: write two letters, e.g. KE or PE"
         )
     return code
+
+
+@functools.lru_cache(maxsize=64)
+def _country_set(codes: tuple[str, ...]) -> frozenset[str] | None:
+    # Memoised: every call read back from the database re-checks its ~200 eligible countries,
+    # and a page of calls mostly shares one list (all UN member states).
+    normalised = [_alpha2(code) for code in codes]
+    return None if None in normalised else frozenset(c for c in normalised if c is not None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _alpha2(value: str) -> str | None:
+    code = value.strip().upper()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 def institution_key(name: str) -> str:
@@ -257,10 +272,10 @@ class Call:
             )
         object.__setattr__(self, "opens_at", opens)
         object.__setattr__(self, "closes_at", closes)
-        eligible = frozenset(
-            country_code(code, f"call {self.id!r} eligible country")
-            for code in self.eligible_countries
-        )
+        eligible = _country_set(tuple(self.eligible_countries))
+        if eligible is None:  # name the first bad code
+            what = f"call {self.id!r} eligible country"
+            eligible = frozenset(country_code(code, what) for code in self.eligible_countries)
         if not eligible:
             raise ValidationError(
                 f"call {self.id!r} has no eligible country: pass the UN member states' alpha-2 codes"

@@ -12,6 +12,7 @@ with the alembic ``Config`` built here: no ``alembic.ini`` is needed at runtime.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from spacehome.errors import ConflictError, SpacehomeError, ValidationError
 
@@ -109,12 +110,39 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(url: str | None = None) -> Engine:
-    """An engine on ``url`` (default: :func:`default_database_url`) with its schema up to date.
+    """The engine on ``url`` (default: :func:`default_database_url`) with its schema up to date.
+
+    One engine per database and process: the first call for a URL makes the engine and migrates
+    the database; later calls return that engine, so every part of one process (the API's
+    routers, a command's services) shares one connection pool instead of opening one each.
+    :func:`close_databases` disposes them all.
 
     A database that cannot be reached or opened is reported as a
     :class:`spacehome.errors.SpacehomeError` with one line that says which and what to check.
     """
-    engine = make_engine(url if url is not None else default_database_url())
+    key = url if url is not None else default_database_url()
+    with _OPEN_LOCK:
+        engine = _OPEN.get(key)
+        if engine is None:
+            engine = _OPEN[key] = _open_and_migrate(key)
+        return engine
+
+
+def close_databases() -> None:
+    """Dispose of every engine :func:`open_database` made (at shutdown, or between tests)."""
+    with _OPEN_LOCK:
+        engines = list(_OPEN.values())
+        _OPEN.clear()
+    for engine in engines:
+        engine.dispose()
+
+
+_OPEN: dict[str, Engine] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_and_migrate(url: str) -> Engine:
+    engine = make_engine(url)
     try:
         migrate(engine)
     except OperationalError as exc:
@@ -197,6 +225,20 @@ def write_session(engine: Engine) -> Iterator[Session]:
             connection.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         with Session(bind=connection, expire_on_commit=False) as session, session.begin():
             yield session
+
+
+def single_statement_reads(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads that are **one statement** each (a page and its total together).
+
+    On PostgreSQL these run in autocommit: a single statement sees one snapshot by itself, and
+    the BEGIN and ROLLBACK round trips a transaction would add are saved (on a public list they
+    were more than a third of the database time; ``docs/benchmarks.md`` §5). On SQLite, where a
+    transaction costs no round trip, they are ordinary sessions. Anything that reads with two
+    statements that must agree belongs in a transaction instead.
+    """
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 def _on_sqlite_begin(connection: Connection) -> None:

@@ -55,7 +55,7 @@ from spacehome.domain.program import (
 )
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 
-from .engine import write_session
+from .engine import single_statement_reads, write_session
 from .program_tables import (
     AuditLogRow,
     CallRow,
@@ -119,6 +119,7 @@ class ProgramStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._reads = sessionmaker(engine, expire_on_commit=False)
+        self._single_reads = single_statement_reads(engine)
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -161,13 +162,13 @@ class ProgramStore:
 
     def get_user_by_username(self, username: str) -> UserRecord | None:
         """The account with this exact username, or ``None``."""
-        with self._reads() as session:
+        with self._single_reads() as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             return None if row is None else _user_from_row(row)
 
     def get_user_by_id(self, user_id: str) -> UserRecord | None:
         """The account with this id, or ``None``."""
-        with self._reads() as session:
+        with self._single_reads() as session:
             row = session.get(UserRow, user_id)
             return None if row is None else _user_from_row(row)
 
@@ -196,19 +197,27 @@ class ProgramStore:
 
     def get_call(self, call_id: str) -> Call:
         """The call with this id (NotFoundError when there is none)."""
-        with self._reads() as session:
+        with self._single_reads() as session:
             return _call_from_row(_call_row(session, call_id))
 
     def list_calls(self, *, limit: int = 50, offset: int = 0) -> tuple[list[Call], int]:
         """A page of calls by opening time, then id, and how many there are in all."""
         if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
             raise ValidationError(f"a page needs 1 <= limit <= {MAX_PAGE_SIZE} and 0 <= offset <= {MAX_OFFSET}")
-        with self._reads() as session:
+        # One statement: the page and the total (a window count) from the same snapshot.
+        page = (
+            select(CallRow, func.count().over())
+            .order_by(CallRow.opens_at, CallRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._single_reads() as session:
+            rows = session.execute(page).all()
+            if rows:
+                return [_call_from_row(row) for row, _ in rows], int(rows[0][1])
+            # Past the end (or no calls): the window has no row to carry the total.
             total = session.execute(select(func.count()).select_from(CallRow)).scalar_one()
-            rows = session.scalars(
-                select(CallRow).order_by(CallRow.opens_at, CallRow.id).limit(limit).offset(offset)
-            ).all()
-            return [_call_from_row(row) for row in rows], int(total)
+            return [], int(total)
 
     # --- proposals ------------------------------------------------------------------------------
 
