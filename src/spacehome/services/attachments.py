@@ -25,7 +25,7 @@ import hashlib
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
@@ -250,12 +250,16 @@ class BlobStore:
         """The absolute path of the file with this SHA-256 (it may not exist)."""
         return self.root.joinpath(*self.relative_path(sha256).split("/"))
 
-    def write(self, source: Readable) -> Blob:
+    def write(
+        self, source: Readable, *, sniff: Callable[[bytes, bytes], str] = sniff_media_type
+    ) -> Blob:
         """Stream ``source`` into the store and return the stored file.
 
-        Raises :class:`AttachmentTooLarge` past :attr:`max_bytes` and
+        Raises :class:`AttachmentTooLarge` past :attr:`max_bytes` and, with the default ``sniff``,
         :class:`UnsupportedAttachment` for anything but a PDF; in both cases nothing is left in
-        the store.
+        the store. ``sniff(head, tail)`` decides the media type from the first and last
+        :data:`SNIFF_BYTES` bytes and raises to refuse the file (project data products accept
+        other types, see ``spacehome.services.projects``).
         """
         digest = hashlib.sha256()
         size = 0
@@ -278,7 +282,7 @@ class BlobStore:
                     if len(head) < SNIFF_BYTES:
                         head += chunk[: SNIFF_BYTES - len(head)]
                     tail = (tail + chunk)[-SNIFF_BYTES:]
-                media_type = sniff_media_type(head, tail)
+                media_type = sniff(head, tail)
                 out.flush()
                 os.fsync(out.fileno())
             sha256 = digest.hexdigest()
