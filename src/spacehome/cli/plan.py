@@ -1,4 +1,4 @@
-"""``spacehome plan``: scenario, solve, check, replan, show, export. Thin: options in, views out."""
+"""``spacehome plan``: scenario, solve, check, replan, show, export, store. Thin: options in, views out."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from rich.table import Table
 from spacehome.domain.instant import parse_instant
 from spacehome.planning.solver import Progress as SolverProgress
 from spacehome.services import plan
+from spacehome.services.plans import PlanService
 
+from . import main
 from .main import JsonFlag, _emit_json, _out, edge
 
 plan_app = typer.Typer(help="Plan an increment: crew time, racks, power, downlink and cargo.", no_args_is_help=True)
@@ -240,6 +242,27 @@ def export_command(
         typer.echo(f"wrote {path}")
 
 
+@edge
+def store_command(
+    plan_file: Annotated[Path, typer.Argument(help="Plan file (from 'spacehome plan solve' or 'plan replan').")],
+    name: Annotated[str | None, typer.Option("--name", help="Name of the stored plan (default: the file name).")] = None,
+    publish: Annotated[bool, typer.Option("--publish", help="Also make it the current plan.")] = False,
+    by: Annotated[str, typer.Option("--by", help="Who stores it (recorded as created_by).")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Store a plan in the database after the independent validator accepts it."""
+    view = PlanService.open().store_plan_file(plan_file, name=name, created_by=by, now=main.clock(), publish=publish)
+    if as_json:
+        _emit_json(view)
+        return
+    o = _out()
+    o.print(
+        f"Stored {view['name']!r} as plan {view['id']}: {view['scheduled']} activities scheduled from "
+        f"{view['horizon']['start']} to {view['horizon']['end']} ({view['solver_status']}, objective {view['objective']})."
+    )
+    o.print("It is now the current plan." if view["current"] else "Not published: it is not the current plan.")
+
+
 def register(app: typer.Typer) -> None:
     plan_app.command("scenario")(scenario_command)
     plan_app.command("solve")(solve_command)
@@ -247,4 +270,5 @@ def register(app: typer.Typer) -> None:
     plan_app.command("replan")(replan_command)
     plan_app.command("show")(show_command)
     plan_app.command("export")(export_command)
+    plan_app.command("store")(store_command)
     app.add_typer(plan_app, name="plan")
