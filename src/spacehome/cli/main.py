@@ -393,11 +393,13 @@ def run() -> None:
 def _register_subcommands() -> None:
     from spacehome.cli import orbit as orbit_commands  # imports this module: register last
     from spacehome.cli import plan as plan_commands
+    from spacehome.cli import program as program_commands
     from spacehome.cli import server as server_commands
 
     orbit_commands.register(app)
     plan_commands.register(app)
     server_commands.register(app)
+    program_commands.register(app)
 
 
 _register_subcommands()
