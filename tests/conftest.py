@@ -68,6 +68,19 @@ def _close_databases() -> Iterator[None]:
     close_databases()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Before any fixture of any scope: the database and data directory are the session's own,
+    so module-scoped fixtures (which run outside the per-test ``private_database``) never touch
+    the user's data directory either."""
+    patch = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("session-data")
+    patch.setenv("SPACEHOME_DATABASE_URL", f"sqlite:///{root / 'spacehome.sqlite3'}")
+    patch.setenv("SPACEHOME_DATA_DIR", str(root / "data"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def private_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own SQLite database: no test reads or writes the user's data dir."""

@@ -40,11 +40,14 @@ from fastapi.testclient import TestClient
 
 from spacehome.api.app import API_PREFIX, ApiSettings
 from spacehome.api.main import build_app
+from spacehome.planning.files import plan_to_data
 from spacehome.services import accounts
+from spacehome.services.astronauts import load_reference_candidates
 from spacehome.services.attachments import BlobStore
 from spacehome.services.reviews import DEFAULT_CRITERIA
 
 from .conftest import PASSWORD, SECRET
+from .test_plan_api import tiny_plan
 
 V1: Final = API_PREFIX
 FAST: Final = accounts.Passwords(time_cost=1, memory_cost=8, parallelism=1)
@@ -53,6 +56,12 @@ PDF_BYTES: Final = (
 )
 SHA: Final = hashlib.sha256(PDF_BYTES).hexdigest()
 CALL_ID: Final = "cycle-matrix"
+PRODUCT_BYTES: Final = b"time_s,count_rate_per_s\n0,12.5\n1,13.0\n"
+PRODUCT_SHA: Final = hashlib.sha256(PRODUCT_BYTES).hexdigest()
+#: A reference candidate of the record (shortlisted; the world selects it); transitions are tried
+#: on the other one, ``pakistan-2``.
+CANDIDATE_ID: Final = "pakistan-1"
+CSS_TLE: Final = Path(__file__).parent.parent / "orbit" / "data" / "css.tle"
 
 OK: Final = "2xx"
 Expected = str | int  # OK, 401, 403 or 404
@@ -151,6 +160,30 @@ REVIEW_READERS = row(
     program_officer=OK, planner=403, admin=OK,
 )  # fmt: skip
 
+#: A's project: its owner and operations (officers, planners, admins); B gets 404.
+OWNER_AND_OPERATIONS = row(
+    public=401, partner_a=OK, partner_b=404, reviewer_r1=403, reviewer_r2=403,
+    program_officer=OK, planner=OK, admin=OK,
+)  # fmt: skip
+#: Operations deliver data products.
+OPERATIONS = row(
+    public=401, partner_a=403, partner_b=403, reviewer_r1=403, reviewer_r2=403,
+    program_officer=OK, planner=OK, admin=OK,
+)  # fmt: skip
+#: A product under embargo: the owner and operations only; everyone else as for no such file.
+EMBARGOED_DOWNLOAD = row(
+    public=404, partner_a=OK, partner_b=404, reviewer_r1=404, reviewer_r2=404,
+    program_officer=OK, planner=OK, admin=OK,
+)  # fmt: skip
+PLAN_READERS = row(
+    public=401, partner_a=403, partner_b=403, reviewer_r1=403, reviewer_r2=403,
+    program_officer=OK, planner=OK, admin=OK,
+)  # fmt: skip
+PLAN_WRITERS = row(
+    public=401, partner_a=403, partner_b=403, reviewer_r1=403, reviewer_r2=403,
+    program_officer=403, planner=OK, admin=OK,
+)  # fmt: skip
+
 MATRIX: Final[dict[tuple[str, str], dict[str, Expected]]] = {
     # --- service and auth -------------------------------------------------------------------
     ("GET", f"{V1}/health"): EVERYONE,
@@ -194,6 +227,37 @@ MATRIX: Final[dict[tuple[str, str], dict[str, Expected]]] = {
     ("GET", f"{V1}/calls/{{call_id}}/ranking"): OFFICERS,
     # --- selection --------------------------------------------------------------------------
     ("POST", f"{V1}/calls/{{call_id}}/selection"): OFFICERS,
+    # --- projects (A's operating project; POST /projects: A's selected proposal without one) -
+    ("GET", f"{V1}/projects"): EVERYONE,  # public view; the full one for the owner
+    ("GET", f"{V1}/projects/{{project_id}}"): EVERYONE,
+    ("POST", f"{V1}/projects"): OFFICERS,
+    ("POST", f"{V1}/projects/{{project_id}}/transitions"): OFFICERS,  # with If-Match
+    ("GET", f"{V1}/projects/{{project_id}}/audit"): OWNER_AND_OPERATIONS,
+    ("GET", f"{V1}/projects/{{project_id}}/schedule"): OWNER_AND_OPERATIONS,
+    ("POST", f"{V1}/projects/{{project_id}}/data-products"): OPERATIONS,
+    # embargoed products are left out of the list for those who may not see them yet ...
+    ("GET", f"{V1}/projects/{{project_id}}/data-products"): EVERYONE,
+    # ... and an embargoed file is 404 to them (the public too: after the embargo anyone may)
+    ("GET", f"{V1}/projects/{{project_id}}/data-products/{{sha256}}"): EMBARGOED_DOWNLOAD,
+    # --- element sets (public reads; imports by planners) and plans ---------------------------
+    ("GET", f"{V1}/element-sets"): EVERYONE,
+    ("GET", f"{V1}/element-sets/current"): EVERYONE,
+    ("POST", f"{V1}/element-sets"): PLAN_WRITERS,
+    ("GET", f"{V1}/plans"): PLAN_READERS,
+    ("POST", f"{V1}/plans"): PLAN_WRITERS,
+    ("GET", f"{V1}/plans/current"): PLAN_READERS,
+    ("GET", f"{V1}/plans/{{plan_id}}"): PLAN_READERS,
+    ("GET", f"{V1}/plans/{{plan_id}}/activities"): PLAN_READERS,
+    ("GET", f"{V1}/plans/{{plan_id}}/document"): PLAN_READERS,
+    ("POST", f"{V1}/plans/{{plan_id}}/publish"): PLAN_WRITERS,
+    # --- astronaut opportunities (a shortlisted reference candidate; personal data: officers) -
+    ("GET", f"{V1}/astronaut-opportunities"): EVERYONE,
+    ("GET", f"{V1}/astronaut-candidates"): EVERYONE,  # public view: published facts only
+    ("GET", f"{V1}/astronaut-candidates/{{candidate_id}}"): EVERYONE,
+    ("POST", f"{V1}/astronaut-candidates"): OFFICERS,
+    ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/transitions"): OFFICERS,
+    ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/assignments"): OFFICERS,
+    ("GET", f"{V1}/astronaut-candidates/{{candidate_id}}/audit"): OFFICERS,
 }
 
 #: Endpoints whose ``{proposal_id}`` is A's draft; every other one uses A's submitted proposal.
@@ -225,6 +289,11 @@ class World:
 
     def auth(self, role: str) -> dict[str, str]:
         return {} if role == "public" else {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def project_etag(self, project_id: str) -> str:
+        r = self.client.get(f"{V1}/projects/{project_id}", headers=self.auth("program_officer"))
+        assert r.status_code == 200, r.text
+        return str(r.headers["ETag"])
 
     def etag(self, proposal_id: str) -> str:
         """The current ETag of a proposal, read by the program officer."""
@@ -346,9 +415,93 @@ def _build(tmp: Path) -> Env:
         ),
         200,
     )
+    _build_projects(w, ids)
+    _build_plans_and_candidates(w, ids, url, now)
     snapshot = tmp / "snapshot.sqlite3"
     _copy_database(live, snapshot)
     return Env(app, w, live, snapshot)
+
+
+def _selected_proposal(w: World, title: str) -> str:
+    """A proposal of A's, submitted and moved to ``selected`` by the officer."""
+    created = w.client.post(
+        f"{V1}/calls/{CALL_ID}/proposals", json=_proposal_body(title), headers=w.auth("partner_a")
+    )
+    pid: str = _ok(created, 201)["id"]
+    for who, to in (
+        ("partner_a", "submitted"),
+        ("program_officer", "under_review"),
+        ("program_officer", "shortlisted"),
+        ("program_officer", "selected"),
+    ):
+        _ok(
+            w.client.post(
+                f"{V1}/proposals/{pid}/transitions",
+                json={"to": to},
+                headers={**w.auth(who), "If-Match": w.etag(pid)},
+            ),
+            200,
+        )
+    return pid
+
+
+def _build_projects(w: World, ids: dict[str, str]) -> None:
+    """A's project, operating, with one data product under the default embargo; and a selected
+    proposal of A's with no project yet (the subject of ``POST /projects``)."""
+    proposal = _selected_proposal(w, "A's selected proposal")
+    ids["selected_free"] = _selected_proposal(w, "A's second selected proposal")
+    created = w.client.post(
+        f"{V1}/projects",
+        json={"proposal_id": proposal, "planner_key": "proj-a"},
+        headers=w.auth("program_officer"),
+    )
+    ids["project"] = project = _ok(created, 201)["id"]
+    for to, extra in (
+        ("development", {}),
+        ("hardware_delivered", {}),
+        ("launched", {"launched_on": "tianzhou-8"}),
+        ("operating", {}),
+    ):
+        _ok(
+            w.client.post(
+                f"{V1}/projects/{project}/transitions",
+                json={"to": to, **extra},
+                headers={**w.auth("program_officer"), "If-Match": w.project_etag(project)},
+            ),
+            200,
+        )
+    _ok(
+        w.client.post(
+            f"{V1}/projects/{project}/data-products",
+            files={"file": ("counts.csv", PRODUCT_BYTES, "text/csv")},
+            headers=w.auth("planner"),
+        ),
+        201,
+    )
+
+
+def _build_plans_and_candidates(w: World, ids: dict[str, str], url: str, now: datetime) -> None:
+    """A published plan (the synthetic one-day plan of the plan API's tests) and the record's
+    astronaut candidates, one of them selected by the officer (so it can be given a seat)."""
+    stored = _ok(
+        w.client.post(
+            f"{V1}/plans",
+            json={"name": "matrix plan (synthetic)", "plan": plan_to_data(tiny_plan())},
+            headers=w.auth("planner"),
+        ),
+        201,
+    )
+    ids["plan"] = stored["id"]
+    _ok(w.client.post(f"{V1}/plans/{stored['id']}/publish", headers=w.auth("planner")), 200)
+    load_reference_candidates(url, now=now)
+    _ok(
+        w.client.post(
+            f"{V1}/astronaut-candidates/{CANDIDATE_ID}/transitions",
+            json={"field": "selection_stage", "to": "selected"},
+            headers={**w.auth("program_officer"), "If-Match": "*"},
+        ),
+        200,
+    )
 
 
 def _proposal_body(title: str) -> dict[str, Any]:
@@ -420,15 +573,54 @@ def _body(method: str, path: str, role: str, w: World) -> Request:
         return {"json": {"scores": {c.name: 4 for c in DEFAULT_CRITERIA}, "comment": "Sound."}}
     if key == ("POST", f"{V1}/calls/{{call_id}}/selection"):
         return {"json": {"time_limit_s": 1.0}}
+    if key == ("POST", f"{V1}/projects"):
+        return {"json": {"proposal_id": w.ids["selected_free"]}}
+    if key == ("POST", f"{V1}/projects/{{project_id}}/transitions"):
+        headers = {"If-Match": w.project_etag(w.ids["project"])}
+        return {"json": {"to": "completed", "why": "matrix"}, "headers": headers}
+    if key == ("POST", f"{V1}/projects/{{project_id}}/data-products"):
+        return {"files": {"file": ("more.csv", PRODUCT_BYTES + b"2,14.0\n", "text/csv")}}
+    if key == ("POST", f"{V1}/element-sets"):
+        return {
+            "params": {"source": "matrix.tle"},
+            "content": CSS_TLE.read_bytes(),
+            "headers": {"Content-Type": "text/plain"},
+        }
+    if key == ("POST", f"{V1}/plans"):
+        return {"json": {"name": f"plan by {role} (synthetic)", "plan": plan_to_data(tiny_plan())}}
+    if key == ("POST", f"{V1}/astronaut-candidates"):
+        return {"json": {"program_id": "pakistan", "alias": f"Synthetic applicant of {role}", "country": "PK"}}
+    if key == ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/transitions"):
+        return {
+            "json": {"field": "selection_stage", "to": "selected"},
+            "headers": {"If-Match": "*"},
+        }
+    if key == ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/assignments"):
+        return {
+            "json": {"mission_id": "shenzhou-24", "status": "planned", "source": "synthetic"},
+            "headers": {"If-Match": "*"},
+        }
     if key in QUERIES:
         return {"params": QUERIES[key]}
+    if key == ("POST", f"{V1}/plans/{{plan_id}}/publish"):
+        return {}  # no body: the plan is in the path
     assert method == "GET", f"no request body written for {method} {path}: add one in _body"
     return {}
 
 
 def _url(method: str, path: str, w: World) -> str:
     proposal = w.ids["draft"] if (method, path) in ON_DRAFT else w.ids["submitted"]
-    return path.format(call_id=CALL_ID, proposal_id=proposal, sha256=SHA)
+    sha = PRODUCT_SHA if "/data-products/" in path else SHA
+    transition = path == f"{V1}/astronaut-candidates/{{candidate_id}}/transitions"
+    candidate = "pakistan-2" if transition else CANDIDATE_ID
+    return path.format(
+        call_id=CALL_ID,
+        proposal_id=proposal,
+        sha256=sha,
+        project_id=w.ids["project"],
+        plan_id=w.ids["plan"],
+        candidate_id=candidate,
+    )
 
 
 def _check(response: httpx.Response, expected: Expected) -> None:
@@ -484,7 +676,8 @@ def _get(w: World, path: str, role: str) -> Any:
 
 def test_partner_b_lists_none_of_partner_a_s_proposals(world: World) -> None:
     mine = {p["id"] for p in _get(world, "/proposals", "partner_a")["items"]}
-    assert mine == {world.ids["submitted"], world.ids["draft"]}
+    assert {world.ids["submitted"], world.ids["draft"], world.ids["selected_free"]} <= mine
+    assert len(mine) == 4  # and the proposal that became A's project
     assert _get(world, "/proposals", "partner_b")["items"] == []
     every = {p["id"] for p in _get(world, "/proposals", "program_officer")["items"]}
     assert mine <= every
@@ -527,3 +720,27 @@ def test_a_refused_write_changes_nothing(world: World) -> None:
     files = _get(world, f"/proposals/{world.ids['draft']}/attachments", "partner_a")["items"]
     assert [f["sha256"] for f in files] == [SHA]
     assert _get(world, f"/proposals/{world.ids['submitted']}/reviews", "program_officer") == []
+
+
+def test_partner_b_sees_a_s_project_only_in_its_public_view_and_no_embargoed_data(
+    world: World,
+) -> None:
+    project = world.ids["project"]
+    full = _get(world, f"/projects/{project}", "partner_a")
+    public = _get(world, f"/projects/{project}", "partner_b")
+    assert full["owner"] == world.ids["partner_a"]
+    assert "owner" not in public
+    assert "audit" not in public
+    assert public["state"] == full["state"] == "operating"
+    products = f"/projects/{project}/data-products"
+    assert [p["sha256"] for p in _get(world, products, "partner_a")["items"]] == [PRODUCT_SHA]
+    assert _get(world, products, "partner_b")["items"] == []
+    assert _get(world, products, "public")["items"] == []
+
+
+def test_the_public_sees_no_unpublished_candidate_names(world: World) -> None:
+    candidates = _get(world, "/astronaut-candidates", "public")["items"]
+    pakistani = [c for c in candidates if c["country"] == "PK"]
+    assert len(pakistani) == 2
+    assert [(c["name"], c["name_published"]) for c in pakistani] == [(None, False)] * 2
+    assert all("(name not published)" in c["display_name"] for c in pakistani)

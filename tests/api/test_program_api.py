@@ -7,7 +7,6 @@ failed instead when ``CI`` is set). The other tests run on the per-test SQLite d
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +43,7 @@ class Api:
     """A test client on a fresh database, a frozen clock, and a bearer header per account."""
 
     def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
         self.clock = FrozenClock(START)
         store = accounts.program_store(database_url)
         self.ids: dict[str, str] = {}
@@ -464,7 +464,7 @@ def test_served_app_has_the_program_endpoints() -> None:
 
 def test_a_write_that_loses_the_race_is_stale_not_a_conflict(api: Api) -> None:
     """Between the API's If-Match check and the write, another writer can win: that is a 412."""
-    service = ProgramService.open(os.environ["SPACEHOME_DATABASE_URL"])
+    service = ProgramService.open(api.database_url)
     api.call("olga", "POST", "/calls", json=call_body())
     pid = api.call("alice", "POST", "/calls/cycle-9/proposals", json=proposal_body()).json()["id"]
     alice = Actor(api.ids["alice"], Role.PARTNER)

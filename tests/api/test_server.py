@@ -80,6 +80,13 @@ def test_cli_db_upgrade_and_users_create(monkeypatch: pytest.MonkeyPatch) -> Non
     r = runner.invoke(main.app, ["db", "upgrade"])
     assert r.exit_code == 0
     assert "newest schema revision" in r.stdout
+    assert (
+        "reference data from the station record: 9 first-cycle projects, 2 astronaut programs, "
+        "4 candidates (15 added now)" in r.stdout
+    )
+    again = runner.invoke(main.app, ["db", "upgrade"])
+    assert again.exit_code == 0
+    assert "(0 added now)" in again.stdout  # idempotent
     answers = iter(["a long enough password", "a long enough password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     r = runner.invoke(main.app, ["users", "create", "kenya-lead", "--role", "partner", "--partner-org", "University of Nairobi", "--json"])

@@ -23,7 +23,7 @@ from spacehome.persistence.engine import (
 )
 from spacehome.persistence.tables import Base
 
-HEAD = "0003"
+HEAD = "0006"
 
 
 def _revision(engine: Engine) -> tuple[str, ...]:
@@ -180,6 +180,17 @@ def test_a_database_from_a_newer_spacehome_is_refused(engine: Engine) -> None:
     with pytest.raises(ConflictError, match="revision 9999, which this spacehome does not know"):
         migrate(engine)
     assert _revision(engine) == ("9999",)
+
+
+def test_a_revision_table_no_release_wrote_is_one_line_not_a_traceback(engine: Engine) -> None:
+    # Two "heads" where the revisions form one chain (an unreleased branch left behind).
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0005')"))
+    with pytest.raises(ConflictError, match=r"^cannot bring the database .* to the newest schema") as caught:
+        migrate(engine)
+    assert "\n" not in caught.value.message
+    assert "SPACEHOME_DATABASE_URL" in caught.value.message
 
 
 def test_open_database_migrates_the_default_database(

@@ -163,7 +163,7 @@ def test_user_round_trip(store: ProgramStore) -> None:
     created = store.create_user(
         "officer.li",
         Role.PROGRAM_OFFICER,
-        "$argon2id$abc",
+        "$argon2id$secret-hash",
         now=datetime(2026, 9, 6, 20, tzinfo=BEIJING),
     )
     assert len(created.id) == 32
@@ -176,7 +176,7 @@ def test_user_round_trip(store: ProgramStore) -> None:
     assert by_name.active is True
     assert by_name.created_at == datetime(2026, 9, 6, 12, tzinfo=UTC)
     assert by_name.created_at.tzinfo is UTC
-    assert "abc" not in repr(by_name)
+    assert "secret-hash" not in repr(by_name)  # not a hex digit: ids cannot contain it
     assert store.get_user_by_username("nobody") is None
     assert store.get_user_by_id("0" * 32) is None
 
@@ -244,7 +244,8 @@ def test_calls_are_listed_by_opening_time_with_the_total_on_every_page(
     page, total = store.list_calls(limit=2, offset=4)
     assert [call.id for call in page] == ["cycle-0"]
     assert total == 5
-    assert page[0].opens_at == OPENS and page[0].opens_at.tzinfo is not None
+    assert page[0].opens_at == OPENS
+    assert page[0].opens_at.tzinfo is not None
     # Past the end there is no row to carry the window count: the total must still be right.
     assert store.list_calls(limit=2, offset=7) == ([], 5)
 

@@ -8,7 +8,9 @@ RFC 9457 problem (see ``spacehome.api.problems``).
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import spacehome
 from spacehome.api import problems
@@ -160,23 +164,42 @@ def answer_options(app: FastAPI) -> None:
 
     Starlette registers one route per method, so a method a path does not support (or OPTIONS)
     matches one route alone and its 405 would say ``Allow: GET`` where POST is allowed too. Call
-    this once, after every router is included, so paths shared by several routers are complete.
+    this once, after every router is included: a small ASGI middleware answers OPTIONS from the
+    documented operations (the OpenAPI document is what clients and the ``Allow`` header must
+    agree with) and passes every other request through untouched. The table is built on the
+    first OPTIONS request, not here: generating the document costs about a second, which every
+    start would pay otherwise.
     """
-    # The documented operations are the source: FastAPI keeps included routers nested, and the
-    # OpenAPI document is what clients (and the Allow header) must agree with.
-    for path, operations in app.openapi()["paths"].items():
-        allowed = {method.upper() for method in operations}
-        if "OPTIONS" in allowed:
-            continue
-        if "GET" in allowed:
-            allowed.add("HEAD")
-        app.add_api_route(
-            path, _options(", ".join(sorted(allowed | {"OPTIONS"}))), methods=["OPTIONS"], include_in_schema=False
-        )
+
+    @functools.cache
+    def table() -> list[tuple[re.Pattern[str], str]]:
+        rows = []
+        for path, operations in app.openapi()["paths"].items():
+            allowed = {method.upper() for method in operations} | {"OPTIONS"}
+            if "GET" in allowed:
+                allowed.add("HEAD")
+            pattern, _, _ = compile_path(path)
+            rows.append((path.count("{"), pattern, ", ".join(sorted(allowed))))
+        rows.sort(key=lambda row: row[0])  # /plans/current before /plans/{plan_id}
+        return [(pattern, allow) for _, pattern, allow in rows]
+
+    def allow(path: str) -> str | None:
+        return next((allow for pattern, allow in table() if pattern.match(path)), None)
+
+    app.add_middleware(_AnswerOptions, allow=allow)
 
 
-def _options(allow: str) -> Callable[[], Response]:
-    def options() -> Response:
-        return Response(status_code=204, headers={"Allow": allow})
+class _AnswerOptions:
+    """ASGI middleware: OPTIONS on a documented path is a 204 with its ``Allow``."""
 
-    return options
+    def __init__(self, app: ASGIApp, allow: Callable[[str], str | None]) -> None:
+        self.app = app
+        self.allow = allow
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            allowed = self.allow(scope["path"])
+            if allowed is not None:
+                await Response(status_code=204, headers={"Allow": allowed})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -6,7 +6,17 @@ import os
 
 from fastapi import FastAPI
 
-from spacehome.api import attachment_routes, program_routes, reads, review_routes, selection_routes
+from spacehome.api import (
+    astronaut_routes,
+    attachment_routes,
+    element_routes,
+    plan_routes,
+    program_routes,
+    project_routes,
+    reads,
+    review_routes,
+    selection_routes,
+)
 from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.users import DatabaseUserStore
 from spacehome.services.accounts import program_store
@@ -27,5 +37,9 @@ def build_app(
     app.include_router(attachment_routes.router(database_url, blobs=blobs), prefix=API_PREFIX)
     app.include_router(review_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(selection_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(project_routes.router(database_url, blobs=blobs), prefix=API_PREFIX)
+    app.include_router(element_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(plan_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(astronaut_routes.router(database_url), prefix=API_PREFIX)
     answer_options(app)
     return app

@@ -9,6 +9,7 @@ import typer
 
 from spacehome.persistence.engine import default_database_url, open_database
 from spacehome.services import accounts
+from spacehome.services.reference import load_reference_data
 
 from . import main
 from .main import JsonFlag, _emit_json, edge
@@ -23,10 +24,12 @@ def _masked(url: str) -> str:
 
 @edge
 def upgrade_command() -> None:
-    """Create the database if needed and bring its schema to the newest revision."""
+    """Create the database if needed, bring its schema to the newest revision and load the
+    station record's reference data (first-cycle projects, astronaut candidates)."""
     url = default_database_url()
     open_database(url)
     typer.echo(f"database {_masked(url)} is at the newest schema revision")
+    typer.echo(load_reference_data(url, now=main.clock()).summary())
 
 
 @edge
@@ -65,6 +68,7 @@ def serve_command(
     store = accounts.program_store(url)
     password = accounts.ensure_admin(store, now=main.clock())
     typer.echo(f"database: {_masked(url)}")
+    typer.echo(load_reference_data(url, now=main.clock()).summary())
     if password is not None:
         typer.echo(f"first start: created the account '{accounts.ADMIN_USERNAME}' with the password {password}")
         typer.echo("  (shown once; log in and create other accounts with 'spacehome users create')")

@@ -22,6 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -106,7 +107,15 @@ def migrate(engine: Engine) -> None:
                 )
             config = alembic_config(connection)
             _refuse_unknown_revisions(connection, config)
-            command.upgrade(config, "heads")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:  # e.g. a revision table no release ever wrote
+                shown = connection.engine.url.render_as_string(hide_password=True)
+                message = " ".join(str(exc).split())
+                raise ConflictError(
+                    f"cannot bring the database {shown} to the newest schema ({message}): "
+                    f"restore it from a backup, or point {DATABASE_URL_ENV} at another database"
+                ) from None
 
 
 def open_database(url: str | None = None) -> Engine:

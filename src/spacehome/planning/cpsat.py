@@ -132,8 +132,11 @@ DTIME_MIN_RATE = 0.005
 DTIME_MAX_RATE = 0.25
 #: The wall-clock safety net, as a multiple of ``time_limit_s`` (plus two seconds).
 WALL_SAFETY = 1.5
-#: Share of the time limit the diagnostic solves (naming conflicts) may use, at least 5 s.
+#: Share of the time limit the diagnostic solves (naming conflicts) may use, at least
+#: DIAGNOSIS_MIN_S: the first diagnostic solve of a 3-day station scenario needs about 2 s of
+#: wall time (mostly presolve) before it can prove anything, and a slower or busier machine more.
 DIAGNOSIS_SHARE = 0.5
+DIAGNOSIS_MIN_S = 10.0
 DIAG_DTIME_PER_SECOND = 0.2
 #: Reservoirs with more events than this use CP-SAT's propagator instead of an expansion.
 RESERVOIR_EXPANSION_LIMIT = 100
@@ -1306,7 +1309,7 @@ class CpSatSolver:
     def _infeasible(
         self, problem: Problem, options: SolveOptions, t0: float, metrics: dict[str, float]
     ) -> Solution:
-        budget = max(5.0, options.time_limit_s * DIAGNOSIS_SHARE)
+        budget = max(DIAGNOSIS_MIN_S, options.time_limit_s * DIAGNOSIS_SHARE)
         conflicts = diagnose(problem, options, budget)
         reason = "not scheduled: the problem is infeasible (see the conflicts)"
         metrics.update(scheduled=0.0, unplaced=float(len(problem.activities)))
@@ -1363,7 +1366,8 @@ def diagnose(
         return budget_s - (time.perf_counter() - t0)
 
     first = _Builder(problem, diagnostic=True, relax=frozenset())
-    core = _conflict(first, list(range(len(first.groups))), options, lambda: left() * 0.5)
+    # The first conflict matters most (it names the activities); the second only refines it.
+    core = _conflict(first, list(range(len(first.groups))), options, lambda: left() * 0.7)
     if core is None:
         return ()
     labels = {first.groups[k].label for k in core}
@@ -1405,7 +1409,7 @@ def _conflict(
         )
         return found or sorted(groups)
 
-    core = run(candidates, 0.6)
+    core = run(candidates, 0.8)  # the proof itself; shrinking it comes second
     if core is None:
         return None
     for k in list(core):
