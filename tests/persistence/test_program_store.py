@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -25,6 +26,7 @@ from spacehome.domain.program import (
     TeamInstitution,
 )
 from spacehome.errors import ConflictError, NaiveTimeError, NotFoundError, ValidationError
+from spacehome.persistence import program_store
 from spacehome.persistence.program_store import (
     MAX_PAGE_SIZE,
     ProgramStore,
@@ -599,3 +601,18 @@ def test_bad_page_bounds_are_refused(store: ProgramStore, limit: int, offset: in
 def test_rows_are_not_leaked_by_the_store(store: ProgramStore, draft: StoredProposal) -> None:
     page = store.list_proposals()
     assert not any(isinstance(item, ProposalRow) for item in page.items)
+
+
+def test_a_page_of_calls_is_kept_one_second_and_renewed_by_this_store_s_writes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, elsewhere = ProgramStore(engine), ProgramStore(engine)  # like two server processes
+    assert here.list_calls(limit=5) == ([], 0)
+    here.add_call(_call(id="cycle-1"))
+    assert [c.id for c in here.list_calls(limit=5)[0]] == ["cycle-1"]  # its own write: at once
+    assert elsewhere.list_calls(limit=5)[1] == 1
+    here.add_call(_call(id="cycle-2"))
+    assert elsewhere.list_calls(limit=5)[1] == 1  # another process's write: within the TTL
+    later = time.monotonic() + program_store.CALL_PAGE_TTL_S + 0.1
+    monkeypatch.setattr(program_store.time, "monotonic", lambda: later)
+    assert [c.id for c in elsewhere.list_calls(limit=5)[0]] == ["cycle-1", "cycle-2"]

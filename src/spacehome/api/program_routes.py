@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spacehome.api.concurrency import check_if_match, etag_for
 from spacehome.api.problems import PROBLEM_RESPONSES, one_line
+from spacehome.api.responses import json_response
 from spacehome.api.security import User, require_roles
 from spacehome.domain.program import Modality, ProposalState, Role, RoleError
 from spacehome.persistence.program_store import MAX_OFFSET, MAX_PAGE_SIZE
@@ -144,9 +145,11 @@ def router(database_url: str | None) -> APIRouter:
 
     # --- calls ----------------------------------------------------------------------------------
 
-    @r.get("/calls", summary="Calls for proposals, by opening time (public)")
-    def list_calls(request: Request, limit: Limit = 50, offset: Offset = 0) -> JSON:
-        return service.list_calls(now=_now(request), limit=limit, offset=offset)
+    @r.get("/calls", summary="Calls for proposals, by opening time (public)", response_model=JSON)
+    def list_calls(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
+        # Serialised here: a page of calls holds thousands of country codes, and FastAPI's
+        # generic response handling walked them in Python (about half the request's time).
+        return json_response(service.list_calls(now=_now(request), limit=limit, offset=offset))
 
     @r.get("/calls/{call_id}", summary="One call for proposals (public)")
     def get_call(call_id: str, request: Request, response: Response) -> JSON:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from spacehome.api import problems
+from spacehome.api.responses import json_response
 from spacehome.domain.instant import parse_instant
 from spacehome.errors import ValidationError
 from spacehome.record.places import place_from_coordinates, resolve_city
@@ -35,9 +36,10 @@ INSTANT = {"format": "date-time", "example": "2026-09-06T00:00:00Z"}
 def router(database_url: str | None) -> APIRouter:
     r = APIRouter(tags=["station and orbit (public)"], responses=problems.PROBLEM_RESPONSES)
 
-    @r.get("/station", summary="The station at an instant: modules, ports, vehicles, crew aboard, racks")
-    def station_at(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)", json_schema_extra=INSTANT)] = None) -> JSON:
-        return station.station_view(station.default_record(), _instant(at, "at", request))
+    @r.get("/station", summary="The station at an instant: modules, ports, vehicles, crew aboard, racks", response_model=JSON)
+    def station_at(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)", json_schema_extra=INSTANT)] = None) -> Response:
+        # Serialised here (see api.responses): the public page most often read.
+        return json_response(station.station_view(station.default_record(), _instant(at, "at", request)))
 
     @r.get("/orbit/where", summary="Where the station is: sub-point, altitude, speed, sunlight, next shadow")
     def where(request: Request, at: Annotated[str | None, Query(description="Instant with a zone (default: now)", json_schema_extra=INSTANT)] = None) -> JSON:

@@ -27,7 +27,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from spacehome.errors import ConflictError, SpacehomeError, ValidationError
 
@@ -236,18 +236,18 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
 
 
-def single_statement_reads(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for reads that are **one statement** each (a page and its total together).
+def single_statement_engine(engine: Engine) -> Engine:
+    """The engine for reads that are **one statement** each (a page and its total together).
 
     On PostgreSQL these run in autocommit: a single statement sees one snapshot by itself, and
     the BEGIN and ROLLBACK round trips a transaction would add are saved (on a public list they
     were more than a third of the database time; ``docs/benchmarks.md`` §5). On SQLite, where a
-    transaction costs no round trip, they are ordinary sessions. Anything that reads with two
+    transaction costs no round trip, it is the engine itself. Anything that reads with two
     statements that must agree belongs in a transaction instead.
     """
     if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return sessionmaker(engine, expire_on_commit=False)
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def _on_sqlite_begin(connection: Connection) -> None:

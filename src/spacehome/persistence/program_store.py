@@ -26,6 +26,7 @@ member states.
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -55,7 +56,7 @@ from spacehome.domain.program import (
 )
 from spacehome.errors import ConflictError, NotFoundError, ValidationError
 
-from .engine import single_statement_reads, write_session
+from .engine import single_statement_engine, write_session
 from .program_tables import (
     AuditLogRow,
     CallRow,
@@ -99,6 +100,12 @@ class StoredProposal:
     updated_at: datetime
 
 
+#: How many calls a store keeps converted (calls never change; a few exist per year).
+CALL_CACHE_SIZE = 10_000
+#: How long a page of the public list of calls is kept (seconds; see ProgramStore.list_calls).
+CALL_PAGE_TTL_S = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class ProposalPage:
     """One page of proposals, oldest first, and ``total``: how many match in all."""
@@ -119,7 +126,9 @@ class ProgramStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._reads = sessionmaker(engine, expire_on_commit=False)
-        self._single_reads = single_statement_reads(engine)
+        self._single_reads = single_statement_engine(engine)
+        self._calls: dict[str, Call] = {}  # calls are immutable: see list_calls
+        self._pages: dict[tuple[int, int], tuple[float, tuple[Call, ...], int]] = {}
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -162,13 +171,13 @@ class ProgramStore:
 
     def get_user_by_username(self, username: str) -> UserRecord | None:
         """The account with this exact username, or ``None``."""
-        with self._single_reads() as session:
+        with Session(self._single_reads) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             return None if row is None else _user_from_row(row)
 
     def get_user_by_id(self, user_id: str) -> UserRecord | None:
         """The account with this id, or ``None``."""
-        with self._single_reads() as session:
+        with Session(self._single_reads) as session:
             row = session.get(UserRow, user_id)
             return None if row is None else _user_from_row(row)
 
@@ -187,6 +196,7 @@ class ProgramStore:
 
     def add_call(self, call: Call) -> None:
         """Store a new call (its eligible countries with it); an id already used is refused."""
+        self._pages.clear()
         try:
             with self._writing() as session:
                 session.add(CallRow(**_call_values(call)))
@@ -197,27 +207,59 @@ class ProgramStore:
 
     def get_call(self, call_id: str) -> Call:
         """The call with this id (NotFoundError when there is none)."""
-        with self._single_reads() as session:
-            return _call_from_row(_call_row(session, call_id))
+        cached = self._calls.get(call_id)
+        if cached is not None:
+            return cached
+        with self._reads() as session:
+            return self._remember(_call_from_row(_call_row(session, call_id)))
 
     def list_calls(self, *, limit: int = 50, offset: int = 0) -> tuple[list[Call], int]:
-        """A page of calls by opening time, then id, and how many there are in all."""
+        """A page of calls by opening time, then id, and how many there are in all.
+
+        Calls never change once stored (there is no update), so each is converted from its row
+        once per process and kept (:data:`CALL_CACHE_SIZE`): a page reads the ids and the total
+        in one statement, and only calls not yet seen in a second one. This public list is the
+        most read page of all, so a page is kept for :data:`CALL_PAGE_TTL_S` too: a call added
+        through this store shows at once, one added by another process within that time.
+        """
         if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
             raise ValidationError(f"a page needs 1 <= limit <= {MAX_PAGE_SIZE} and 0 <= offset <= {MAX_OFFSET}")
-        # One statement: the page and the total (a window count) from the same snapshot.
+        cached = self._pages.get((limit, offset))
+        if cached is not None and cached[0] > time.monotonic():
+            return list(cached[1]), cached[2]
+        calls, total = self._read_call_page(limit, offset)
+        if len(self._pages) >= CALL_CACHE_SIZE:
+            self._pages.clear()
+        self._pages[(limit, offset)] = (time.monotonic() + CALL_PAGE_TTL_S, tuple(calls), total)
+        return calls, total
+
+    def _read_call_page(self, limit: int, offset: int) -> tuple[list[Call], int]:
+        # One statement: the page's ids and the total (a window count) from the same snapshot.
         page = (
-            select(CallRow, func.count().over())
+            select(CallRow.id, func.count().over())
             .order_by(CallRow.opens_at, CallRow.id)
             .limit(limit)
             .offset(offset)
         )
-        with self._single_reads() as session:
-            rows = session.execute(page).all()
-            if rows:
-                return [_call_from_row(row) for row, _ in rows], int(rows[0][1])
-            # Past the end (or no calls): the window has no row to carry the total.
-            total = session.execute(select(func.count()).select_from(CallRow)).scalar_one()
-            return [], int(total)
+        with self._single_reads.connect() as connection:  # Core: no ORM session for two columns
+            rows = connection.execute(page).all()
+            if not rows:
+                # Past the end (or no calls): the window has no row to carry the total.
+                total = connection.execute(select(func.count()).select_from(CallRow)).scalar_one()
+                return [], int(total)
+        ids = [call_id for call_id, _ in rows]
+        missing = [call_id for call_id in ids if call_id not in self._calls]
+        if missing:
+            with self._reads() as session:
+                for row in session.scalars(select(CallRow).where(CallRow.id.in_(missing))):
+                    self._remember(_call_from_row(row))
+        return [self._calls[call_id] for call_id in ids], int(rows[0][1])
+
+    def _remember(self, call: Call) -> Call:
+        if len(self._calls) >= CALL_CACHE_SIZE:
+            self._calls.clear()
+        self._calls[call.id] = call
+        return call
 
     # --- proposals ------------------------------------------------------------------------------
 

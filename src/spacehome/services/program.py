@@ -17,6 +17,7 @@ alpha-3, mapped to alpha-2 with pycountry), or to a subset of them given by the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tomllib
@@ -107,13 +108,19 @@ def _resources(amounts: Mapping[str, float]) -> JSON:
 
 
 def call_view(call: Call, now: datetime) -> JSON:
+    return {**_static_call_view(call), "open_now": call.is_open(now)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _static_call_view(call: Call) -> JSON:
+    # Calls never change, and a page of them is a public read that must be fast: what does not
+    # follow the clock is computed once per call (callers must not mutate the view).
     return {
         "id": call.id,
         "title": call.title,
         "modalities": [m.value for m in Modality if m in call.modalities],
         "opens_at": format_utc(call.opens_at),
         "closes_at": format_utc(call.closes_at),
-        "open_now": call.is_open(now),
         "envelope": _resources(call.envelope.amounts()),
         "eligible_countries": sorted(call.eligible_countries),
     }
