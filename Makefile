@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/spacehome station
-	$(BIN)/spacehome where
+	$(BIN)/spacehome serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -38,6 +38,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from plan_samples import tiny_plan
 from spacehome.api.app import API_PREFIX, ApiSettings
 from spacehome.api.main import build_app
 from spacehome.planning.files import plan_to_data
@@ -47,7 +48,6 @@ from spacehome.services.attachments import BlobStore
 from spacehome.services.reviews import DEFAULT_CRITERIA
 
 from .conftest import PASSWORD, SECRET
-from .test_plan_api import tiny_plan
 
 V1: Final = API_PREFIX
 FAST: Final = accounts.Passwords(time_cost=1, memory_cost=8, parallelism=1)

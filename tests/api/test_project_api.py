@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from plan_samples import tiny_plan
 from spacehome.api import project_routes
 from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.users import DatabaseUserStore
@@ -36,7 +37,6 @@ from spacehome.services.first_cycle import load_first_cycle
 from spacehome.services.plans import PlanService
 
 from .conftest import PASSWORD, SECRET, FrozenClock
-from .test_plan_api import tiny_plan
 
 FAST = accounts.Passwords(time_cost=1, memory_cost=8, parallelism=1)
 START = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
