@@ -66,7 +66,10 @@ class World:
 
 
 @pytest.fixture
-def world(passwords: Passwords, password_hash: str) -> World:
+def world(
+    passwords: Passwords, password_hash: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    monkeypatch.setenv("SPACEHOME_DATABASE_URL", database_url)  # SQLite and PostgreSQL
     store = program_store()
     store.add_call(
         Call(

@@ -102,7 +102,10 @@ def _move(w: World, key: str, target: ProposalState) -> None:
 
 
 @pytest.fixture
-def world(passwords: Passwords, password_hash: str) -> Iterator[World]:
+def world(
+    passwords: Passwords, password_hash: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
+    monkeypatch.setenv("SPACEHOME_DATABASE_URL", database_url)  # SQLite and PostgreSQL
     store = program_store()
     countries = {c for s in PROPOSALS.values() for _, c in (s.lead, *s.partners)}
     store.add_call(

@@ -17,7 +17,8 @@ FAST = accounts.Passwords(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture
-def client() -> TestClient:
+def client(database_url: str, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("SPACEHOME_DATABASE_URL", database_url)  # SQLite and PostgreSQL
     return TestClient(build_app())
 
 
