@@ -528,7 +528,7 @@ def seed_demo(
             "proposal_id": a.proposal_id,
             "title": titles[a.proposal_id].title,
             "lead_country": titles[a.proposal_id].team.lead.country,
-            "aggregate": round(a.aggregate, 4),
+            "aggregate": a.aggregate,
             "reviews": a.count,
         }
         for a in reviewing.ranking(plan.call.id)
