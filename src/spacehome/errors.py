@@ -48,3 +48,8 @@ class NotFoundError(SpacehomeError):
 
 class ConflictError(SpacehomeError):
     """A request that contradicts the current state (an illegal state change, a duplicate)."""
+
+
+class StaleError(ConflictError):
+    """The object changed after the caller read it: a write that lost an optimistic-concurrency
+    race (the API answers 412 Precondition Failed; read it again and retry)."""

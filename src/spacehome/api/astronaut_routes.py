@@ -22,16 +22,12 @@ unknown or uncrewed mission 422, a time without a zone 422.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import (
     APIRouter,
     Depends,
     Header,
-    HTTPException,
     Path,
     Query,
     Request,
@@ -41,14 +37,13 @@ from fastapi import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from spacehome.api.concurrency import check_if_match, etag_for
-from spacehome.api.problems import PROBLEM_RESPONSES, one_line
-from spacehome.api.security import User, current_user, require_roles
+from spacehome.api.problems import PROBLEM_RESPONSES
+from spacehome.api.security import User, actor_of, current_user, request_now, require_roles
 from spacehome.domain.astronaut_opportunities import AssignmentStatus
-from spacehome.domain.program import Role, RoleError
+from spacehome.domain.program import Role
 from spacehome.persistence.astronaut_store import (
     MAX_OFFSET,
     MAX_PAGE_SIZE,
-    StaleCandidateError,
     StoredCandidate,
 )
 from spacehome.services.astronauts import AstronautService, candidate_view, is_officer
@@ -122,28 +117,6 @@ class AssignmentIn(_Strict):
     effective_at: str | None = Field(default=None, max_length=64, description=INSTANT)
 
 
-def _now(request: Request) -> datetime:
-    moment: datetime = request.app.state.security.clock()
-    return moment
-
-
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, role=user.role)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """RoleError is 403 and a write that lost the race is 412; the rest go to the problem handlers."""
-    try:
-        yield
-    except RoleError as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=one_line(error.message)) from None
-    except StaleCandidateError as error:
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED, detail=one_line(error.message)
-        ) from None
-
-
 _officers = require_roles(Role.PROGRAM_OFFICER, Role.ADMIN)
 
 Anyone = Annotated[User, Depends(current_user)]
@@ -168,7 +141,7 @@ def router(database_url: str | None) -> APIRouter:
         summary="Astronaut programs of partner countries and regions, with candidate counts (public)",
     )
     def list_opportunities(user: Anyone) -> JSON:
-        return service.list_opportunities(_actor(user))
+        return service.list_opportunities(actor_of(user))
 
     @r.get(
         "/astronaut-candidates",
@@ -183,7 +156,7 @@ def router(database_url: str | None) -> APIRouter:
         offset: Offset = 0,
     ) -> JSON:
         return service.list_candidates(
-            _actor(user), program_id=program_id, limit=limit, offset=offset
+            actor_of(user), program_id=program_id, limit=limit, offset=offset
         )
 
     @r.get(
@@ -191,7 +164,7 @@ def router(database_url: str | None) -> APIRouter:
         summary="One astronaut candidate (unpublished ones are 404 except for officers)",
     )
     def get_candidate(candidate_id: CandidateId, response: Response, user: Anyone) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         return _answer(response, service.read_candidate(actor, candidate_id), actor)
 
     @r.post(
@@ -202,20 +175,19 @@ def router(database_url: str | None) -> APIRouter:
     def create_candidate(
         body: CandidateIn, request: Request, response: Response, user: Officer
     ) -> JSON:
-        actor = _actor(user)
-        with _refusals():
-            stored = service.create_candidate(
-                actor,
-                program_id=body.program_id,
-                alias=body.alias,
-                country=body.country,
-                name=body.name,
-                name_public=body.name_public,
-                sources=body.sources,
-                note=body.note,
-                why=body.why,
-                now=_now(request),
-            )
+        actor = actor_of(user)
+        stored = service.create_candidate(
+            actor,
+            program_id=body.program_id,
+            alias=body.alias,
+            country=body.country,
+            name=body.name,
+            name_public=body.name_public,
+            sources=body.sources,
+            note=body.note,
+            why=body.why,
+            now=request_now(request),
+        )
         response.headers["Location"] = str(
             request.url_for("get_candidate", candidate_id=stored.candidate.id)
         )
@@ -233,20 +205,19 @@ def router(database_url: str | None) -> APIRouter:
         user: Officer,
         if_match: IfMatch = None,
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         current = service.read_candidate(actor, candidate_id)
         check_if_match(if_match, etag_for(current.version))
-        with _refusals():
-            stored = service.change(
-                actor,
-                candidate_id,
-                field=body.field,
-                to=body.to,
-                why=body.why,
-                effective_at=body.effective_at,
-                expected_version=current.version,
-                now=_now(request),
-            )
+        stored = service.change(
+            actor,
+            candidate_id,
+            field=body.field,
+            to=body.to,
+            why=body.why,
+            effective_at=body.effective_at,
+            expected_version=current.version,
+            now=request_now(request),
+        )
         return _answer(response, stored, actor)
 
     @r.post(
@@ -261,21 +232,20 @@ def router(database_url: str | None) -> APIRouter:
         user: Officer,
         if_match: IfMatch = None,
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         current = service.read_candidate(actor, candidate_id)
         check_if_match(if_match, etag_for(current.version))
-        with _refusals():
-            stored = service.assign(
-                actor,
-                candidate_id,
-                mission_id=body.mission_id,
-                status=body.status,
-                source=body.source,
-                why=body.why,
-                effective_at=body.effective_at,
-                expected_version=current.version,
-                now=_now(request),
-            )
+        stored = service.assign(
+            actor,
+            candidate_id,
+            mission_id=body.mission_id,
+            status=body.status,
+            source=body.source,
+            why=body.why,
+            effective_at=body.effective_at,
+            expected_version=current.version,
+            now=request_now(request),
+        )
         return _answer(response, stored, actor)
 
     @r.get(
@@ -283,6 +253,6 @@ def router(database_url: str | None) -> APIRouter:
         summary="Every change of a candidate: who, when, what, from, to, why (officers)",
     )
     def audit(candidate_id: CandidateId, user: Officer) -> JSON:
-        return service.audit(_actor(user), candidate_id)
+        return service.audit(actor_of(user), candidate_id)
 
     return r

@@ -22,7 +22,6 @@ needs no ``If-Match``: it appends to the publication log, and the newest publica
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
@@ -32,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from spacehome.api.problems import PROBLEM_RESPONSES, one_line
 from spacehome.api.reads import INSTANT
-from spacehome.api.security import User, require_roles
+from spacehome.api.security import User, request_now, require_roles
 from spacehome.domain.program import Role
 from spacehome.errors import NotFoundError
 from spacehome.persistence.plan_store import MAX_OFFSET, MAX_PAGE_SIZE
@@ -76,11 +75,6 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Key = Annotated[str | None, Query(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 PlanId = Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT_PATTERN)]
-
-
-def _now(request: Request) -> datetime:
-    moment: datetime = request.app.state.security.clock()
-    return moment
 
 
 async def read_body(request: Request, max_bytes: int, what: str) -> bytes:
@@ -183,13 +177,13 @@ def router(database_url: str | None) -> APIRouter:
             upload.plan,
             name=upload.name,
             created_by=user.id,
-            now=_now(request),
+            now=request_now(request),
         )
         response.headers["Location"] = str(request.url_for("get_plan", plan_id=view["id"]))
         return view
 
     @r.post("/plans/{plan_id}/publish", summary="Make a stored plan the current one (planner, admin)")
     def publish(plan_id: PlanId, request: Request, user: Annotated[User, Depends(_writers)]) -> JSON:
-        return service.publish(plan_id, by=user.id, now=_now(request))
+        return service.publish(plan_id, by=user.id, now=request_now(request))
 
     return r

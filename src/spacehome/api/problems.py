@@ -10,6 +10,8 @@ validation problems add an ``errors`` extension member listing each field.
 =============================  =====  ==================================================
 ``ValidationError``            422    (``RecordError`` is the server's data: 500)
 ``NotFoundError``              404
+``RoleError``                  403    (the domain's: the wrong role for a change of state)
+``StaleError``                 412    (a write that lost an optimistic-concurrency race)
 ``ConflictError``              409
 other ``SpacehomeError``       400
 ``RequestValidationError``     422    400 when the JSON body does not even parse
@@ -32,11 +34,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spacehome.domain.program import RoleError
 from spacehome.errors import (
     ConflictError,
     NotFoundError,
     RecordError,
     SpacehomeError,
+    StaleError,
     ValidationError,
 )
 
@@ -215,6 +219,10 @@ def _spacehome_error_response(request: Request, exc: SpacehomeError) -> JSONResp
     if isinstance(exc, RecordError):
         # The station record is the server's own data: the client cannot fix it.
         return _server_error_response(request, exc)
+    if isinstance(exc, RoleError):  # the wrong role for this change of state
+        return problem_response(403, exc.message, instance=request.url.path)
+    if isinstance(exc, StaleError):  # lost an optimistic-concurrency race
+        return problem_response(412, exc.message, instance=request.url.path)
     if isinstance(exc, ValidationError):
         status, title, type_ = 422, "Invalid input", TYPE_VALIDATION
     elif isinstance(exc, NotFoundError):

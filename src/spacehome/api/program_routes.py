@@ -26,24 +26,19 @@ transition 403 (:class:`~spacehome.domain.program.RoleError`), a submission afte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from spacehome.api.concurrency import check_if_match, etag_for
-from spacehome.api.problems import PROBLEM_RESPONSES, one_line
+from spacehome.api.problems import PROBLEM_RESPONSES
 from spacehome.api.responses import json_response
-from spacehome.api.security import User, require_roles
-from spacehome.domain.program import Modality, ProposalState, Role, RoleError
+from spacehome.api.security import User, actor_of, request_now, require_roles
+from spacehome.domain.program import Modality, ProposalState, Role
 from spacehome.persistence.program_store import MAX_OFFSET, MAX_PAGE_SIZE
 from spacehome.services.program import (
-    Actor,
     ProgramService,
-    StaleVersionError,
     call_etag,
     proposal_view,
 )
@@ -105,28 +100,6 @@ class TransitionIn(_Strict):
     why: str = Field(default="", max_length=2_000)
 
 
-def _now(request: Request) -> datetime:
-    moment: datetime = request.app.state.security.clock()
-    return moment
-
-
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, role=user.role)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """RoleError is 403 and a write that lost the race is 412; other errors go to the problem handlers."""
-    try:
-        yield
-    except RoleError as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=one_line(error.message)) from None
-    except StaleVersionError as error:
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED, detail=one_line(error.message)
-        ) from None
-
-
 _officers = require_roles(Role.PROGRAM_OFFICER, Role.ADMIN)
 _partner = require_roles(Role.PARTNER)
 _proposal_readers = require_roles(Role.PARTNER, Role.PROGRAM_OFFICER, Role.ADMIN)
@@ -149,11 +122,11 @@ def router(database_url: str | None) -> APIRouter:
     def list_calls(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
         # Serialised here: a page of calls holds thousands of country codes, and FastAPI's
         # generic response handling walked them in Python (about half the request's time).
-        return json_response(service.list_calls(now=_now(request), limit=limit, offset=offset))
+        return json_response(service.list_calls(now=request_now(request), limit=limit, offset=offset))
 
     @r.get("/calls/{call_id}", summary="One call for proposals (public)")
     def get_call(call_id: str, request: Request, response: Response) -> JSON:
-        view = service.get_call(call_id, now=_now(request))
+        view = service.get_call(call_id, now=request_now(request))
         response.headers["ETag"] = etag_for(call_etag(view))
         return view
 
@@ -176,7 +149,7 @@ def router(database_url: str | None) -> APIRouter:
             closes_at=body.closes_at,
             envelope=body.envelope,
             eligible_countries=body.eligible_countries,
-            now=_now(request),
+            now=request_now(request),
         )
         response.headers["Location"] = str(request.url_for("get_call", call_id=view["id"]))
         response.headers["ETag"] = etag_for(call_etag(view))
@@ -197,7 +170,7 @@ def router(database_url: str | None) -> APIRouter:
         user: Annotated[User, Depends(_partner)],
     ) -> JSON:
         stored = service.create_proposal(
-            _actor(user),
+            actor_of(user),
             call_id,
             title=body.title,
             discipline=body.discipline,
@@ -205,7 +178,7 @@ def router(database_url: str | None) -> APIRouter:
             team=body.team.model_dump(),
             request=body.request,
             abstract=body.abstract,
-            now=_now(request),
+            now=request_now(request),
         )
         response.headers["Location"] = str(
             request.url_for("get_proposal", proposal_id=stored.proposal.id)
@@ -222,7 +195,7 @@ def router(database_url: str | None) -> APIRouter:
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> JSON:
-        return service.list_proposals(_actor(user), call_id=call_id, limit=limit, offset=offset)
+        return service.list_proposals(actor_of(user), call_id=call_id, limit=limit, offset=offset)
 
     @r.get(
         "/proposals/{proposal_id}",
@@ -233,7 +206,7 @@ def router(database_url: str | None) -> APIRouter:
         response: Response,
         user: Annotated[User, Depends(_proposal_readers)],
     ) -> JSON:
-        return _proposal_response(response, service.read_proposal(_actor(user), proposal_id))
+        return _proposal_response(response, service.read_proposal(actor_of(user), proposal_id))
 
     @r.patch(
         "/proposals/{proposal_id}",
@@ -247,7 +220,7 @@ def router(database_url: str | None) -> APIRouter:
         user: Annotated[User, Depends(_partner)],
         if_match: Annotated[str | None, Header()] = None,
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         current = service.read_proposal(actor, proposal_id)
         check_if_match(if_match, etag_for(current.version))
         changes = body.model_dump(exclude_unset=True)
@@ -257,14 +230,13 @@ def router(database_url: str | None) -> APIRouter:
                 422,
                 detail=f"field '{nulls[0]}' cannot be null: leave it out to keep it unchanged",
             )
-        with _refusals():
-            stored = service.update_proposal(
-                actor,
-                proposal_id,
-                expected_version=current.version,
-                changes=changes,
-                now=_now(request),
-            )
+        stored = service.update_proposal(
+            actor,
+            proposal_id,
+            expected_version=current.version,
+            changes=changes,
+            now=request_now(request),
+        )
         return _proposal_response(response, stored)
 
     @r.post(
@@ -279,18 +251,17 @@ def router(database_url: str | None) -> APIRouter:
         user: Annotated[User, Depends(_proposal_readers)],
         if_match: Annotated[str | None, Header()] = None,
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         current = service.read_proposal(actor, proposal_id)
         check_if_match(if_match, etag_for(current.version))
-        with _refusals():
-            stored = service.change_state(
-                actor,
-                proposal_id,
-                body.to,
-                why=body.why,
-                expected_version=current.version,
-                now=_now(request),
-            )
+        stored = service.change_state(
+            actor,
+            proposal_id,
+            body.to,
+            why=body.why,
+            expected_version=current.version,
+            now=request_now(request),
+        )
         return _proposal_response(response, stored)
 
     @r.get(
@@ -298,6 +269,6 @@ def router(database_url: str | None) -> APIRouter:
         summary="Every state change of a proposal: who, when, from, to, why",
     )
     def audit(proposal_id: str, user: Annotated[User, Depends(_proposal_readers)]) -> JSON:
-        return service.audit(_actor(user), proposal_id)
+        return service.audit(actor_of(user), proposal_id)
 
     return r

@@ -27,9 +27,6 @@ its checksum before it is sent. The clock (embargo, audit) is ``app.state.securi
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import (
@@ -49,16 +46,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spacehome.api.attachment_routes import content_disposition
 from spacehome.api.concurrency import check_if_match, etag_for
-from spacehome.api.problems import PROBLEM_RESPONSES, one_line
+from spacehome.api.problems import PROBLEM_RESPONSES
 from spacehome.api.reads import INSTANT
-from spacehome.api.security import User, current_user, require_roles
+from spacehome.api.security import User, actor_of, current_user, request_now, require_roles
 from spacehome.domain.instant import parse_instant
-from spacehome.domain.program import Role, RoleError
+from spacehome.domain.program import Role
 from spacehome.domain.projects import ProjectState
-from spacehome.persistence.project_store import MAX_OFFSET, MAX_PAGE_SIZE, StaleProjectError
+from spacehome.persistence.project_store import MAX_OFFSET, MAX_PAGE_SIZE
 from spacehome.services.attachments import AttachmentTooLarge, BlobStore
 from spacehome.services.plans import PlanService, instant
-from spacehome.services.program import Actor
 from spacehome.services.projects import DATA_PRODUCT_MAX_BYTES, ProjectService
 
 JSON = dict[str, Any]
@@ -96,28 +92,6 @@ class ProjectTransitionIn(BaseModel):
     )
 
 
-def _now(request: Request) -> datetime:
-    moment: datetime = request.app.state.security.clock()
-    return moment
-
-
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, role=user.role)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """RoleError is 403, a lost race 412; other errors go to the problem handlers."""
-    try:
-        yield
-    except RoleError as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=one_line(error.message)) from None
-    except StaleProjectError as error:
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED, detail=one_line(error.message)
-        ) from None
-
-
 def _repr_digest(sha256: str) -> str:
     return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode('ascii')}:"
 
@@ -144,13 +118,13 @@ def router(
         offset: Offset = 0,
         mine: bool = False,
     ) -> JSON:
-        return service.list_projects(_actor(user), mine=mine, limit=limit, offset=offset)
+        return service.list_projects(actor_of(user), mine=mine, limit=limit, offset=offset)
 
     @r.get("/projects/{project_id}", summary="One project (public view; full for the owner)")
     def get_project(
         project_id: str, response: Response, user: Annotated[User, Depends(current_user)]
     ) -> JSON:
-        view, version = service.read(_actor(user), project_id)
+        view, version = service.read(actor_of(user), project_id)
         response.headers["ETag"] = etag_for(version)
         return view
 
@@ -165,9 +139,9 @@ def router(
         response: Response,
         user: Annotated[User, Depends(_officers)],
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         stored = service.create(
-            actor, body.proposal_id, planner_key=body.planner_key, now=_now(request)
+            actor, body.proposal_id, planner_key=body.planner_key, now=request_now(request)
         )
         response.headers["Location"] = str(
             request.url_for("get_project", project_id=stored.project.id)
@@ -188,19 +162,18 @@ def router(
         user: Annotated[User, Depends(_officers)],
         if_match: Annotated[str | None, Header()] = None,
     ) -> JSON:
-        actor = _actor(user)
+        actor = actor_of(user)
         _, version = service.read(actor, project_id)
         check_if_match(if_match, etag_for(version))
-        with _refusals():
-            stored = service.change_state(
-                actor,
-                project_id,
-                body.to,
-                why=body.why,
-                launched_on=body.launched_on,
-                expected_version=version,
-                now=_now(request),
-            )
+        stored = service.change_state(
+            actor,
+            project_id,
+            body.to,
+            why=body.why,
+            launched_on=body.launched_on,
+            expected_version=version,
+            now=request_now(request),
+        )
         response.headers["ETag"] = etag_for(stored.version)
         view, _ = service.read(actor, project_id)
         return view
@@ -219,7 +192,7 @@ def router(
         offset: Offset = 0,
     ) -> JSON:
         return service.schedule(
-            _actor(user),
+            actor_of(user),
             project_id,
             plans,
             start=instant(start, "from") if start is not None else None,
@@ -233,7 +206,7 @@ def router(
         summary="Every state change of a project (owner, program_officer, admin, planner)",
     )
     def audit(project_id: str, user: Annotated[User, Depends(_auditors)]) -> JSON:
-        return service.audit(_actor(user), project_id)
+        return service.audit(actor_of(user), project_id)
 
     @r.post(
         "/projects/{project_id}/data-products",
@@ -259,12 +232,12 @@ def router(
         until = None if embargo_until is None else parse_instant(embargo_until, "embargo_until")
         try:
             return service.deliver(
-                _actor(user),
+                actor_of(user),
                 project_id,
                 file.filename,
                 file.file,
                 embargo_until=until,
-                now=_now(request),
+                now=request_now(request),
             )
         except AttachmentTooLarge as exc:
             detail = (
@@ -279,7 +252,7 @@ def router(
     def products(
         project_id: str, request: Request, user: Annotated[User, Depends(current_user)]
     ) -> JSON:
-        return service.products(_actor(user), project_id, now=_now(request))
+        return service.products(actor_of(user), project_id, now=request_now(request))
 
     @r.get(
         "/projects/{project_id}/data-products/{sha256}",
@@ -293,8 +266,8 @@ def router(
         request: Request,
         user: Annotated[User, Depends(current_user)],
     ) -> FileResponse:
-        product, path = service.open_product(_actor(user), project_id, sha256, now=_now(request))
-        public = product.is_public(_now(request))
+        product, path = service.open_product(actor_of(user), project_id, sha256, now=request_now(request))
+        public = product.is_public(request_now(request))
         return FileResponse(
             path,
             media_type=product.media_type,

@@ -23,7 +23,6 @@ gets 404 (see :mod:`spacehome.services.reviews`). The criteria are
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -31,7 +30,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
 from spacehome.api import problems
-from spacehome.api.security import User, require_roles
+from spacehome.api.security import User, request_now, require_roles
 from spacehome.domain.program import Role
 from spacehome.domain.program_review import (
     ProposalAggregate,
@@ -231,11 +230,6 @@ def _ranked_out(rank: int, result: ProposalAggregate) -> RankedOut:
     )
 
 
-def _now(request: Request) -> datetime:
-    clock: Callable[[], datetime] = request.app.state.security.clock
-    return clock()
-
-
 def router(database_url: str | None) -> APIRouter:
     """The review endpoints on the database at ``database_url`` (include under ``/api/v1``)."""
     r = APIRouter(tags=["program review"], responses=problems.PROBLEM_RESPONSES)
@@ -294,7 +288,7 @@ def router(database_url: str | None) -> APIRouter:
         conflict of interest, load balanced (CP-SAT); stored in one transaction, replacing the
         call's earlier assignment (409 once reviews exist; 422 when not enough reviewers)."""
         result = reviews().assign(
-            call_id, now=_now(request), per_proposal=body.per_proposal, capacity=body.capacity
+            call_id, now=request_now(request), per_proposal=body.per_proposal, capacity=body.capacity
         )
         return AssignmentOut(
             call_id=call_id,
@@ -324,7 +318,7 @@ def router(database_url: str | None) -> APIRouter:
         otherwise); 404 for a proposal not assigned to me or one I am conflicted on."""
         return _review_out(
             reviews().submit_review(
-                user.id, proposal_id, body.scores, body.comment, now=_now(request)
+                user.id, proposal_id, body.scores, body.comment, now=request_now(request)
             )
         )
 

@@ -35,6 +35,7 @@ from fastapi.security import OAuth2PasswordBearer
 from spacehome.domain.program import Role
 from spacehome.errors import NaiveTimeError, ValidationError
 from spacehome.services.accounts import Passwords
+from spacehome.services.program import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -405,3 +406,14 @@ def require_roles(*roles: Role) -> Callable[..., User]:
         )
 
     return dependency
+
+
+def request_now(request: Request) -> datetime:
+    """Now, by the application's clock (``app.state.security.clock``; frozen in tests)."""
+    moment: datetime = request.app.state.security.clock()
+    return moment
+
+
+def actor_of(user: User) -> Actor:
+    """The acting account as the services see it."""
+    return Actor(id=user.id, role=user.role)

@@ -43,7 +43,7 @@ from spacehome.domain.astronaut_opportunities import (
     creation_entry,
 )
 from spacehome.domain.program import Role
-from spacehome.errors import ConflictError, NotFoundError, ValidationError
+from spacehome.errors import ConflictError, NotFoundError, StaleError, ValidationError
 
 from .astronaut_tables import (
     AstronautAssignmentRow,
@@ -58,7 +58,7 @@ MAX_PAGE_SIZE: Final = 500
 MAX_OFFSET: Final = 1_000_000_000
 
 
-class StaleCandidateError(ConflictError):
+class StaleCandidateError(StaleError):
     """The candidate changed between the caller's read and this write (the API answers 412)."""
 
 

@@ -41,7 +41,7 @@ from spacehome.domain.projects import (
     check_data_delivery,
     transition,
 )
-from spacehome.errors import ConflictError, NotFoundError, ValidationError
+from spacehome.errors import ConflictError, NotFoundError, StaleError, ValidationError
 
 from .attachment_store import StoredFile, check_sha256
 from .engine import write_session
@@ -59,7 +59,7 @@ SELECTABLE: Final = {
 }
 
 
-class StaleProjectError(ConflictError):
+class StaleProjectError(StaleError):
     """The project changed since the caller read it (the API answers 412)."""
 
 

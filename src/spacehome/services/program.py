@@ -46,7 +46,7 @@ from spacehome.domain.program import (
     allowed_targets,
     country_code,
 )
-from spacehome.errors import ConflictError, NotFoundError, ValidationError
+from spacehome.errors import ConflictError, NotFoundError, StaleError, ValidationError
 from spacehome.persistence.engine import open_database
 from spacehome.persistence.program_store import MAX_PAGE_SIZE, ProgramStore, StoredProposal
 
@@ -56,7 +56,7 @@ JSON = dict[str, Any]
 OFFICERS = frozenset({Role.PROGRAM_OFFICER, Role.ADMIN})
 
 
-class StaleVersionError(ConflictError):
+class StaleVersionError(StaleError):
     """The proposal changed between the caller's read and its write (the API answers 412)."""
 
 
