@@ -126,7 +126,7 @@ class ProgramStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._reads = sessionmaker(engine, expire_on_commit=False)
-        self._single_reads = single_statement_engine(engine)
+        self._one_statement = single_statement_engine(engine)
         self._calls: dict[str, Call] = {}  # calls are immutable: see list_calls
         self._pages: dict[tuple[int, int], tuple[float, tuple[Call, ...], int]] = {}
 
@@ -171,13 +171,13 @@ class ProgramStore:
 
     def get_user_by_username(self, username: str) -> UserRecord | None:
         """The account with this exact username, or ``None``."""
-        with Session(self._single_reads) as session:
+        with Session(self._one_statement) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             return None if row is None else _user_from_row(row)
 
     def get_user_by_id(self, user_id: str) -> UserRecord | None:
         """The account with this id, or ``None``."""
-        with Session(self._single_reads) as session:
+        with Session(self._one_statement) as session:
             row = session.get(UserRow, user_id)
             return None if row is None else _user_from_row(row)
 
@@ -241,7 +241,7 @@ class ProgramStore:
             .limit(limit)
             .offset(offset)
         )
-        with self._single_reads.connect() as connection:  # Core: no ORM session for two columns
+        with self._one_statement.connect() as connection:  # Core: no ORM session for two columns
             rows = connection.execute(page).all()
             if not rows:
                 # Past the end (or no calls): the window has no row to carry the total.

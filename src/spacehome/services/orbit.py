@@ -8,12 +8,15 @@ from __future__ import annotations
 import tomllib
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
 
 from spacehome.domain.elements import ElementSet, Provenance
 from spacehome.domain.instant import format_utc, require_utc
@@ -71,11 +74,21 @@ def embedded_element_sets() -> list[tuple[ElementSet, Provenance]]:
 
 
 def element_history(database_url: str | None = None) -> ElementHistory:
-    """The element-set history (created and migrated on first use), with the embedded sets."""
-    history = ElementHistory(open_database(database_url))
-    for elements, provenance in embedded_element_sets():
-        history.add([elements], provenance)
+    """The element-set history (created and migrated on first use), with the embedded sets.
+
+    The embedded sets are added once per engine (per database and process), not on every call:
+    every orbit read goes through here, and each add is a write transaction.
+    """
+    engine = open_database(database_url)
+    history = ElementHistory(engine)
+    if engine not in _SEEDED:
+        for elements, provenance in embedded_element_sets():
+            history.add([elements], provenance)
+        _SEEDED.add(engine)
     return history
+
+
+_SEEDED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def choose_elements(
