@@ -20,7 +20,15 @@ class SpacehomeError(Exception):
 
 
 class ValidationError(SpacehomeError):
-    """Input that cannot be accepted as given (a time without a zone, an unknown code, ...)."""
+    """Input that cannot be accepted as given (a time without a zone, an unknown code, ...).
+
+    ``field`` optionally names the input field at fault (``"title"``, ``"requests.crew_hours"``),
+    so a form can show the message next to it; the API lists it in the problem's ``errors``.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NaiveTimeError(ValidationError):
@@ -37,9 +45,8 @@ class RecordError(ValidationError):
     def __init__(self, file: str, record: str, field: str, problem: str) -> None:
         self.file = file
         self.record = record
-        self.field = field
         self.problem = problem
-        super().__init__(f"{file}: {record}: field '{field}': {problem}")
+        super().__init__(f"{file}: {record}: field '{field}': {problem}", field=field)
 
 
 class NotFoundError(SpacehomeError):

@@ -190,6 +190,9 @@ MATRIX: Final[dict[tuple[str, str], dict[str, Expected]]] = {
     # every caller logs in with an account's valid credentials (the token endpoint is public)
     ("POST", f"{V1}/auth/token"): EVERYONE,
     ("GET", f"{V1}/auth/me"): ANY_LOGIN,
+    # the dashboard's login (a cookie session) and logout: like the token endpoint, public
+    ("POST", f"{V1}/auth/session"): EVERYONE,
+    ("DELETE", f"{V1}/auth/session"): EVERYONE,
     # --- station and orbit: public ----------------------------------------------------------
     ("GET", f"{V1}/station"): EVERYONE,
     ("GET", f"{V1}/orbit/where"): EVERYONE,
@@ -536,9 +539,11 @@ Request = dict[str, Any]  # keyword arguments of TestClient.request
 def _body(method: str, path: str, role: str, w: World) -> Request:
     """A valid minimal request for ``(method, path)`` as ``role`` (bodies, headers, files)."""
     key = (method, path)
-    if key == ("POST", f"{V1}/auth/token"):
+    if key in {("POST", f"{V1}/auth/token"), ("POST", f"{V1}/auth/session")}:
         name = "partner_a" if role == "public" else role
         return {"data": {"username": name, "password": PASSWORD}}
+    if key == ("DELETE", f"{V1}/auth/session"):
+        return {}
     if key == ("POST", f"{V1}/calls"):
         now = datetime.now(UTC)
         return {

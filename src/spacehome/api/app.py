@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import spacehome
 from spacehome.api import problems
 from spacehome.api.security import (
+    SESSION_COOKIE,
     Clock,
     LoginRateLimiter,
     SecurityContext,
@@ -33,6 +34,7 @@ from spacehome.api.security import (
     User,
     UserStore,
     authenticated_user,
+    new_csrf_token,
     security_context,
     utc_now,
 )
@@ -56,6 +58,8 @@ class ApiSettings:
 
     token_secret: str | None = None
     token_lifetime: timedelta = timedelta(minutes=30)
+    session_lifetime: timedelta = timedelta(hours=8)
+    """How long a dashboard login (the session cookie) lasts."""
     login_failures_per_user: int = 5
     login_failures_per_address: int = 20
     login_window: timedelta = timedelta(minutes=5)
@@ -73,6 +77,18 @@ class UserOut(BaseModel):
     username: str
     role: Role
     partner_org: str | None
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    csrf_token: str
+    """Send it back as ``X-CSRF-Token`` on every request that changes anything."""
+    expires_in: int
+    """Seconds until the session ends."""
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, username=user.username, role=user.role, partner_org=user.partner_org)
 
 
 class Health(BaseModel):
@@ -117,6 +133,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.security = context
+    app.state.session_lifetime = settings.session_lifetime
     problems.install(app)
     app.include_router(_router())
     return app
@@ -152,9 +169,48 @@ def _router() -> APIRouter:
     @router.get("/auth/me", tags=["auth"])
     def me(user: Annotated[User, Depends(authenticated_user)]) -> UserOut:
         """The logged-in account."""
-        return UserOut(
-            id=user.id, username=user.username, role=user.role, partner_org=user.partner_org
+        return _user_out(user)
+
+    @router.post("/auth/session", tags=["auth"])
+    def open_session(
+        request: Request,
+        response: Response,
+        form: Annotated[OAuth2PasswordRequestForm, Depends()],
+        context: Annotated[SecurityContext, Depends(security_context)],
+    ) -> SessionOut:
+        """The dashboard's login: form fields ``username`` and ``password``; the session is an
+        HttpOnly, SameSite=Strict cookie, and the answer holds its CSRF token.
+
+        Rate limited like ``/auth/token``. Requests made with the cookie that change anything must
+        send the CSRF token as ``X-CSRF-Token``.
+        """
+        address = request.client.host if request.client else None
+        user = context.authenticate(form.username, form.password, address)
+        lifetime: timedelta = request.app.state.session_lifetime
+        csrf = new_csrf_token()
+        response.set_cookie(
+            SESSION_COOKIE,
+            context.tokens.issue(user, csrf=csrf, lifetime=lifetime),
+            max_age=int(lifetime.total_seconds()),
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
         )
+        response.headers["Cache-Control"] = "no-store"
+        return SessionOut(
+            user=_user_out(user), csrf_token=csrf, expires_in=int(lifetime.total_seconds())
+        )
+
+    @router.delete("/auth/session", tags=["auth"], status_code=204)
+    def close_session(request: Request) -> Response:
+        """Log out of the dashboard: the session cookie is removed (anyone may call this)."""
+        response = Response(status_code=204)
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", secure=request.url.scheme == "https", httponly=True,
+            samesite="strict",
+        )
+        return response
 
     return router
 

@@ -9,13 +9,19 @@ from fastapi import FastAPI
 from spacehome.api import (
     astronaut_routes,
     attachment_routes,
+    dashboard,
     element_routes,
+    now_routes,
+    partner_routes,
     plan_routes,
+    program_page_routes,
     program_routes,
     project_routes,
     reads,
     review_routes,
     selection_routes,
+    station_history_routes,
+    timeline_routes,
 )
 from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.users import DatabaseUserStore
@@ -41,5 +47,12 @@ def build_app(
     app.include_router(element_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(plan_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(astronaut_routes.router(database_url), prefix=API_PREFIX)
+    # The dashboard's own read models (one module per page) and the pages themselves.
+    app.include_router(now_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(station_history_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(timeline_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(program_page_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(partner_routes.router(database_url), prefix=API_PREFIX)
+    dashboard.install(app)
     answer_options(app)
     return app

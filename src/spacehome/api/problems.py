@@ -224,6 +224,12 @@ def _spacehome_error_response(request: Request, exc: SpacehomeError) -> JSONResp
     if isinstance(exc, StaleError):  # lost an optimistic-concurrency race
         return problem_response(412, exc.message, instance=request.url.path)
     if isinstance(exc, ValidationError):
+        if exc.field:  # a form shows the message next to this field
+            return problem_response(
+                422, exc.message, title="Invalid input", type_=TYPE_VALIDATION,
+                instance=request.url.path,
+                extensions={"errors": [{"in": "body", "field": exc.field, "message": one_line(exc.message), "type": "value_error"}]},
+            )
         status, title, type_ = 422, "Invalid input", TYPE_VALIDATION
     elif isinstance(exc, NotFoundError):
         status, title, type_ = 404, "Not found", TYPE_NOT_FOUND

@@ -19,8 +19,10 @@ The FastAPI dependencies (:func:`current_user`, :func:`authenticated_user`,
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
+import secrets
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -43,6 +45,12 @@ Clock = Callable[[], datetime]
 """Returns the current time, aware and in UTC."""
 
 TOKEN_URL: Final = "/api/v1/auth/token"
+SESSION_COOKIE: Final = "spacehome_session"
+"""The dashboard's session: the same signed token as the bearer one, in an HttpOnly cookie."""
+CSRF_HEADER: Final = "X-CSRF-Token"
+"""Requests authenticated by the session cookie that change anything must echo the session's
+CSRF token (a claim of the cookie's token, given to the page) in this header."""
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_ALGORITHM: Final = "HS256"
 MIN_SECRET_BYTES: Final = 32
 """RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits)."""
@@ -157,6 +165,8 @@ class TokenClaims:
     role: Role
     issued_at: datetime
     expires_at: datetime
+    csrf: str | None = None
+    """The session's CSRF token (cookie sessions only)."""
 
 
 class Tokens:
@@ -178,14 +188,19 @@ class Tokens:
         self.lifetime = lifetime
         self._clock = clock
 
-    def issue(self, user: User) -> str:
+    def issue(
+        self, user: User, *, csrf: str | None = None, lifetime: timedelta | None = None
+    ) -> str:
+        """A token for ``user``; a cookie session's carries its CSRF token and may live longer."""
         now = _now(self._clock)
-        claims = {
+        claims: dict[str, Any] = {
             "sub": user.id,
             "role": user.role.value,
             "iat": int(now.timestamp()),
-            "exp": int((now + self.lifetime).timestamp()),
+            "exp": int((now + (lifetime or self.lifetime)).timestamp()),
         }
+        if csrf is not None:
+            claims["csrf"] = csrf
         return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM)
 
     def decode(self, token: str) -> TokenClaims:
@@ -207,6 +222,9 @@ class Tokens:
             role = Role(payload["role"])
             issued_at = datetime.fromtimestamp(int(payload["iat"]), UTC)
             expires_at = datetime.fromtimestamp(int(payload["exp"]), UTC)
+            csrf = payload.get("csrf")
+            if csrf is not None and not isinstance(csrf, str):
+                raise TypeError("csrf")
         except (TypeError, ValueError, OverflowError):
             raise _unauthorized(
                 "The access token is invalid; log in again to get a new one.", invalid_token=True
@@ -219,7 +237,9 @@ class Tokens:
             raise _unauthorized(
                 "The access token has expired; log in again to get a new one.", invalid_token=True
             )
-        return TokenClaims(subject=subject, role=role, issued_at=issued_at, expires_at=expires_at)
+        return TokenClaims(
+            subject=subject, role=role, issued_at=issued_at, expires_at=expires_at, csrf=csrf
+        )
 
 
 # --- login rate limit ---------------------------------------------------------------------------
@@ -357,17 +377,62 @@ def security_context(request: Request) -> SecurityContext:
     return context
 
 
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A dashboard session read from its cookie: the account and the session's CSRF token."""
+
+    user: User
+    csrf: str
+
+
+def session_of(request: Request, context: SecurityContext) -> Session | None:
+    """The valid session the request's cookie names, else None (expired, forged, disabled user).
+
+    A bad cookie is not an error: the dashboard then shows the public view and a login link.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        claims = context.tokens.decode(cookie)
+    except HTTPException:
+        return None
+    user = context.users.get_by_id(claims.subject)
+    if user is None or not user.active or not claims.csrf:
+        return None
+    return Session(user=user, csrf=claims.csrf)
+
+
 def current_user(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     context: Annotated[SecurityContext, Depends(security_context)],
 ) -> User:
-    """The logged-in user, or :data:`ANONYMOUS` (role public) when no bearer token was sent.
+    """The logged-in user, or :data:`ANONYMOUS` (role public) when neither a bearer token nor a
+    session cookie was sent.
 
-    A token that is sent but invalid, expired, or names an unknown or inactive user is a 401,
-    never a silent downgrade to public.
+    A bearer token that is sent but invalid, expired, or names an unknown or inactive user is a
+    401, never a silent downgrade to public. The dashboard's session cookie is used only when no
+    bearer token is sent; an expired or forged cookie counts as no login (the public view). A
+    request authenticated by the cookie that changes anything (not GET, HEAD or OPTIONS) must
+    carry the session's CSRF token in ``X-CSRF-Token``, else 403: a cross-site form cannot read it.
     """
     if token is None:
-        return ANONYMOUS
+        session = session_of(request, context)
+        if session is None:
+            return ANONYMOUS
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+                raise HTTPException(
+                    status_code=status.HTTP_403_FORBIDDEN,
+                    detail="The CSRF token is missing or wrong; reload the page and try again.",
+                )
+        return session.user
     claims = context.tokens.decode(token)
     user = context.users.get_by_id(claims.subject)
     if user is None or not user.active:

@@ -72,6 +72,7 @@ def serve_command(
     if password is not None:
         typer.echo(f"first start: created the account '{accounts.ADMIN_USERNAME}' with the password {password}")
         typer.echo("  (shown once; log in and create other accounts with 'spacehome users create')")
+    typer.echo(f"dashboard: http://{host}:{port}/  (log in at http://{host}:{port}/login)")
     typer.echo(f"API: http://{host}:{port}/api/v1/docs  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     uvicorn.run(build_app(url), host=host, port=port, log_level="info")
 

@@ -1,0 +1,11 @@
+"""API endpoints for the Projects page of the dashboard (to be written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from spacehome.api import problems
+
+
+def router(database_url: str | None) -> APIRouter:
+    return APIRouter(responses=problems.PROBLEM_RESPONSES)
