@@ -39,7 +39,8 @@ def test_a_page_for_planners_sends_a_visitor_to_login_and_refuses_a_partner(page
     page.wait_for_url("**/login?next=/timeline")
     login(page, "partner-ke", next_path="/program")
     response = page.goto("/timeline")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     assert "for admin, planner, program officer" in page.get_by_role("alert").inner_text()
 
 
