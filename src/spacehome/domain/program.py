@@ -142,7 +142,8 @@ class ResourceRequest(_Resources):
         if not any(self.amounts().values()):
             names = ", ".join(RESOURCE_UNITS)
             raise ValidationError(
-                f"resource request asks for nothing: give at least one of {names} above zero"
+                f"resource request asks for nothing: give at least one of {names} above zero",
+                field="request",
             )
 
     @classmethod
@@ -293,17 +294,19 @@ def check_modality(modality: Modality, call: Call) -> None:
     if modality not in call.modalities:
         offered = ", ".join(m.value for m in Modality if m in call.modalities)
         raise ValidationError(
-            f"call {call.id!r} does not offer modality '{modality.value}': choose one of {offered}"
+            f"call {call.id!r} does not offer modality '{modality.value}': choose one of {offered}",
+            field="modality",
         )
 
 
 def check_team(team: Team, call: Call) -> None:
     """Refuse a team with any institution from a country not eligible for the call."""
-    for member in team.institutions:
+    for index, member in enumerate(team.institutions):
         if member.country not in call.eligible_countries:
             raise ValidationError(
                 f"institution {member.name!r} is in {member.country}, which is not eligible for call "
-                f"{call.id!r}: only UN member states may propose; remove it or correct its country"
+                f"{call.id!r}: only UN member states may propose; remove it or correct its country",
+                field="team.lead.country" if index == 0 else f"team.partners[{index - 1}].country",
             )
 
 
@@ -312,7 +315,8 @@ def check_request(request: ResourceRequest, call: Call) -> None:
     short = call.envelope.shortfalls(request)
     if short:
         raise ValidationError(
-            f"request exceeds call {call.id!r}'s whole envelope ({'; '.join(short)}): ask for less"
+            f"request exceeds call {call.id!r}'s whole envelope ({'; '.join(short)}): ask for less",
+            field="request",
         )
 
 
@@ -457,7 +461,8 @@ def transition(
     reason = " ".join(why.split())
     if target in REASON_REQUIRED and not reason:
         raise ValidationError(
-            f"moving proposal {proposal_id!r} to '{target.value}' needs a reason: say why in 'why'"
+            f"moving proposal {proposal_id!r} to '{target.value}' needs a reason: say why in 'why'",
+            field="why",
         )
     return AuditEntry(
         proposal_id=proposal_id,
@@ -519,7 +524,9 @@ class Proposal:
         if not self.id.strip():
             raise ValidationError("a proposal has an empty id: give it an id")
         if not self.title.strip():
-            raise ValidationError(f"proposal {self.id!r} has an empty title: give it a title")
+            raise ValidationError(
+                f"proposal {self.id!r} has an empty title: give it a title", field="title"
+            )
 
 
 def check_proposal(proposal: Proposal, call: Call) -> None:
