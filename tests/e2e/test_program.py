@@ -263,3 +263,34 @@ def test_partner_page_at_phone_width(page: Any, live: Live, program_call: str) -
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways at 375 px ({width} px wide)"
     shoot(page, "program-partner-phone")
+
+
+def test_an_officer_publishes_a_call_from_the_page(
+    page: Any, live: Live, program_call: str
+) -> None:
+    """The officer's call form: a missing field is shown next to it; a complete one publishes
+    the call, which the calls table then lists."""
+    from playwright.sync_api import expect
+
+    login(page, "officer", next_path="/program?tab=calls")
+    summary = page.locator("details.new-call > summary")  # folded: there are calls already
+    summary.click()
+    form = page.locator("form.new-call-form")
+    form.get_by_label("Title").fill("E2E officer's call (test data)")
+    form.get_by_label("Crew time (h)").fill("25")
+    form.get_by_role("button", name="Publish the call").click()
+    expect(form.locator("#f-id-error")).to_have_text("Required.")
+    expect(form.get_by_label("Call id")).to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Call id").fill("e2e-officer-call")
+    form.get_by_role("button", name="Publish the call").click()
+    row = page.locator(".calls-table tbody tr").filter(has_text="E2E officer's call (test data)")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("25 h")
+    # the same id again: the API's refusal is shown in the form
+    page.locator("details.new-call > summary").click()
+    form = page.locator("form.new-call-form")
+    form.get_by_label("Call id").fill("e2e-officer-call")
+    form.get_by_label("Title").fill("A duplicate")
+    form.get_by_label("Crew time (h)").fill("5")
+    form.get_by_role("button", name="Publish the call").click()
+    expect(form.locator(".form-error")).to_contain_text("e2e-officer-call")

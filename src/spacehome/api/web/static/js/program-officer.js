@@ -27,7 +27,7 @@ export async function officerPanel(panel, { loadCalls, setParams, params }) {
     return;
   }
   if (!calls.length) {
-    fill(panel, notice("info", "No call exists yet: a call is created through the API (POST /api/v1/calls)."));
+    fill(panel, notice("info", "No call exists yet: publish one on the Calls tab."));
     return;
   }
   const board = h("div", { class: "board stack" });

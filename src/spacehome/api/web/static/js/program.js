@@ -7,6 +7,7 @@ import {
 import { partnerPanel } from "./program-partner.js";
 import { reviewerPanel } from "./program-reviewer.js";
 import { officerPanel } from "./program-officer.js";
+import { newCallForm } from "./program-calls.js";
 
 const params = new URLSearchParams(location.search);
 
@@ -55,6 +56,18 @@ function callDetail(call, onWrite) {
       : null);
 }
 
+/** Officers publish calls from here: the form, folded away unless there is no call yet. */
+function callCreation(panel, open) {
+  if (!hasRole("program_officer", "admin")) return null;
+  return h("details", { class: "card new-call", open },
+    h("summary", {}, "Publish a new call"),
+    newCallForm((call) => {
+      callsCache = null;
+      setParams({ call: call.id });
+      callsPanel(panel, { onWrite: null });
+    }));
+}
+
 async function callsPanel(panel, { onWrite }) {
   fill(panel, loading("Loading the calls…"));
   let calls;
@@ -65,7 +78,7 @@ async function callsPanel(panel, { onWrite }) {
     return;
   }
   if (!calls.length) {
-    fill(panel, notice("info", "No call for proposals has been published yet."));
+    fill(panel, notice("info", "No call for proposals has been published yet."), callCreation(panel, true));
     return;
   }
   const detail = h("div", { class: "call-detail-slot" });
@@ -90,7 +103,8 @@ async function callsPanel(panel, { onWrite }) {
       h("thead", {}, h("tr", {}, ["Call", "Status", "Deadline", "Modalities", "Envelope"].map((t, i) =>
         h("th", { scope: "col", class: i === 4 ? "num" : null }, t)))),
       h("tbody", {}, rows))),
-    detail);
+    detail,
+    callCreation(panel, false));
   const wanted = params.get("call");
   const initial = calls.find((c) => c.id === wanted);
   if (initial) fill(detail, callDetail(initial, onWrite));

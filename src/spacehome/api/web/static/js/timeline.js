@@ -47,8 +47,8 @@ const controlButton = (label, text, onclick) => h("button", { type: "button", cl
 const controls = h("div", { class: "actions timeline-controls", role: "toolbar", "aria-label": "Time control", "aria-controls": "timeline-canvas" },
   controlButton("Pan to earlier", "◀ Earlier", () => state.chart && state.chart.pan(-0.5)),
   controlButton("Pan to later", "Later ▶", () => state.chart && state.chart.pan(0.5)),
-  controlButton("Zoom in", "＋ Zoom in", () => state.chart && state.chart.zoom(0.5)),
-  controlButton("Zoom out", "－ Zoom out", () => state.chart && state.chart.zoom(2)),
+  controlButton("Zoom in", "+ Zoom in", () => state.chart && state.chart.zoom(0.5)),
+  controlButton("Zoom out", "− Zoom out", () => state.chart && state.chart.zoom(2)),
   controlButton("Show one day", "1 day", () => showSpan(86400)),
   controlButton("Show one week", "1 week", () => showSpan(7 * 86400)),
   controlButton("Show the whole plan", "Whole plan", () => state.chart && state.chart.setWindow(0, state.view.horizon.seconds)),
@@ -448,8 +448,24 @@ async function publishPlan(id, button) {
 
 // --- start -----------------------------------------------------------------------------------------
 
+/** A job still running (started before this page was opened): show it and follow it. */
+async function followRunningJob() {
+  if (!canRun) return;
+  try {
+    const jobs = await api("/plan-jobs");
+    const running = (jobs.items || []).find((job) => job.status === "running");
+    if (running) {
+      showJob(running);
+      await pollJob(running.id);
+    }
+  } catch (error) {
+    jobStatus.replaceChildren(errorNotice(error));
+  }
+}
+
 async function start() {
   renderJobs();
+  followRunningJob();
   let chosen;
   try {
     chosen = await loadPlans();
