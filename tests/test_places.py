@@ -19,6 +19,7 @@ from spacehome.record.places import (
     AmbiguousPlaceError,
     Place,
     PlaceNotFoundError,
+    cities_starting_with,
     nearest_city,
     place_from_coordinates,
     resolve_city,
@@ -321,3 +322,16 @@ def test_importing_places_reads_no_data() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_search_box_suggestions_are_prefix_matches_largest_first() -> None:
+    (nairobi,) = cities_starting_with("Nairob", 1)
+    assert (nairobi.name, nairobi.country_code, nairobi.timezone) == ("Nairobi", "KE", "Africa/Nairobi")
+    sao = cities_starting_with("sao pau", 5)  # accents and case dropped
+    assert sao[0].name == "São Paulo"
+    assert all(p.name.casefold().startswith("s") for p in sao)
+    populations = [p.population or 0 for p in cities_starting_with("San", 10)]
+    assert len(populations) == 10
+    assert populations == sorted(populations, reverse=True)
+    assert cities_starting_with("  ", 5) == []
+    assert cities_starting_with("Nairobi", 0) == []

