@@ -20,12 +20,11 @@ track is cached per minute) and cold (a different minute each time, so the track
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import httpx
 
 from spacehome.api.app import ApiSettings
+from spacehome.api.loopback import serving
 from spacehome.api.main import build_app
 from spacehome.services.attachments import BlobStore
 from spacehome.services.reference import load_reference_data
@@ -41,16 +41,8 @@ BUDGET_MS = 1000.0
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_server(root: Path) -> tuple[str, Any, threading.Thread]:
-    import uvicorn
-
+def start_server(root: Path) -> AbstractContextManager[str]:
+    """The real server on a loopback port (a context manager yielding its URL)."""
     database_url = f"sqlite:///{root / 'spacehome.sqlite3'}"
     load_reference_data(database_url, now=datetime.now(UTC))
     app = build_app(
@@ -58,18 +50,7 @@ def start_server(root: Path) -> tuple[str, Any, threading.Thread]:
         ApiSettings(token_secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"),
         blobs=BlobStore(root / "blobs"),
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="bench-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            sys.exit("the server did not start within 30 s")
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
+    return serving(app)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,8 +118,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="spacehome-bench-now-") as tmp:
-        url, server, thread = start_server(Path(tmp))
-        try:
+        with start_server(Path(tmp)) as url:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
@@ -153,9 +133,6 @@ def main() -> int:
                 finally:
                     browser.close()
             warm, cold = api_times(url, args.api_repeat)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
 
     print(f"Now page on loopback, chromium headless, {args.runs} runs, fresh context each (ms)")
     print(f"{'':<44} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} {'n':>5}")

@@ -20,11 +20,10 @@ import itertools
 import statistics
 import sys
 import tempfile
-import threading
 import time
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 PASSWORD = "bench-password-not-secret-1234"
 SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -66,27 +65,15 @@ def seed(database_url: str) -> tuple[str, int]:
     return view["id"], len(solution.assignments)
 
 
-def serve(database_url: str, root: Path) -> tuple[Any, str]:
-    import socket
-
-    import uvicorn
-
+def serve(database_url: str, root: Path) -> AbstractContextManager[str]:
+    """The real server on a loopback port (a context manager yielding its URL)."""
     from spacehome.api.app import ApiSettings
+    from spacehome.api.loopback import serving
     from spacehome.api.main import build_app
     from spacehome.services.attachments import BlobStore
 
     app = build_app(database_url, ApiSettings(token_secret=SECRET), blobs=BlobStore(root / "blobs"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            sys.exit("the server did not start within 30 s")
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
+    return serving(app)
 
 
 RECORD = """() => {
@@ -109,47 +96,43 @@ def main() -> None:
     t0 = time.perf_counter()
     plan_id, scheduled = seed(database_url)
     print(f"seeded a 30-day plan with {scheduled} scheduled activities in {time.perf_counter() - t0:.1f} s")
-    server, url = serve(database_url, root)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800}, timezone_id="UTC")
-            page = context.new_page()
-            page.goto("/login?next=/timeline")
-            page.get_by_label("Username").fill("planner")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url("**/timeline")
-            page.wait_for_selector("body[data-timeline-rendered='true']", timeout=30_000)  # warm-up
-            rendered: list[float] = []
-            bare: list[float] = []
-            for _ in range(args.runs):
-                page.goto("/timeline")
-                page.wait_for_selector("body[data-timeline-rendered='true']", timeout=30_000)
-                rendered.append(page.evaluate("performance.getEntriesByName('timeline:rendered')[0].startTime"))
-                page.goto("/login")
-                page.wait_for_load_state("load")
-                bare.append(page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+    with serve(database_url, root) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800}, timezone_id="UTC")
+        page = context.new_page()
+        page.goto("/login?next=/timeline")
+        page.get_by_label("Username").fill("planner")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/timeline")
+        page.wait_for_selector("body[data-timeline-rendered='true']", timeout=30_000)  # warm-up
+        rendered: list[float] = []
+        bare: list[float] = []
+        for _ in range(args.runs):
             page.goto("/timeline")
             page.wait_for_selector("body[data-timeline-rendered='true']", timeout=30_000)
-            count = page.evaluate("document.querySelector('#timeline-canvas').timelineChart.view.activities.length")
-            box = page.locator("#timeline-canvas").bounding_box()
-            assert box is not None
-            x, y = box["x"] + box["width"] * 0.8, box["y"] + 300
-            page.evaluate(RECORD)
-            page.mouse.move(x, y)
-            page.mouse.down()
-            end = time.monotonic() + args.pan_s
-            step = 0
-            while time.monotonic() < end:
-                step += 1
-                page.mouse.move(x - (step % 120) * 6, y)
-                time.sleep(0.008)
-            page.mouse.up()
-            frames = page.evaluate("() => { window.__recording = false; return window.__frames; }")
-            browser.close()
-    finally:
-        server.should_exit = True
+            rendered.append(page.evaluate("performance.getEntriesByName('timeline:rendered')[0].startTime"))
+            page.goto("/login")
+            page.wait_for_load_state("load")
+            bare.append(page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+        page.goto("/timeline")
+        page.wait_for_selector("body[data-timeline-rendered='true']", timeout=30_000)
+        count = page.evaluate("document.querySelector('#timeline-canvas').timelineChart.view.activities.length")
+        box = page.locator("#timeline-canvas").bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] * 0.8, box["y"] + 300
+        page.evaluate(RECORD)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        end = time.monotonic() + args.pan_s
+        step = 0
+        while time.monotonic() < end:
+            step += 1
+            page.mouse.move(x - (step % 120) * 6, y)
+            time.sleep(0.008)
+        page.mouse.up()
+        frames = page.evaluate("() => { window.__recording = false; return window.__frames; }")
+        browser.close()
     intervals = [b - a for a, b in itertools.pairwise(frames)]
     print("command: .venv/bin/python benchmarks/timeline_page.py " + " ".join(sys.argv[1:]))
     print(f"activities drawn: {count} (plan {plan_id})")

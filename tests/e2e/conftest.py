@@ -18,9 +18,6 @@ A page that throws an uncaught JavaScript error fails its test.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +27,7 @@ from typing import Any, Final
 import pytest
 
 from spacehome.api.app import ApiSettings
+from spacehome.api.loopback import serving
 from spacehome.api.main import build_app
 from spacehome.services import accounts
 from spacehome.services.attachments import BlobStore
@@ -75,17 +73,8 @@ class Live:
     ids: dict[str, str] = field(default_factory=dict)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    import uvicorn
-
     _require_chromium()
     root = tmp_path_factory.mktemp("e2e-server")
     database_url = f"sqlite:///{root / 'spacehome.sqlite3'}"
@@ -100,20 +89,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app = build_app(
         database_url, ApiSettings(token_secret=SECRET), blobs=BlobStore(root / "blobs")
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="e2e-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the e2e server did not start within 30 s")
-        time.sleep(0.05)
-    yield Live(url=f"http://127.0.0.1:{port}", database_url=database_url, blobs=root / "blobs")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield Live(url=url, database_url=database_url, blobs=root / "blobs")
 
 
 @pytest.fixture(scope="session")

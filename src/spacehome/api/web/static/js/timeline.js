@@ -45,13 +45,13 @@ const legend = h("ul", { class: "timeline-legend", "aria-label": "Colours of act
 
 const controlButton = (label, text, onclick) => h("button", { type: "button", class: "button button-quiet button-small", "aria-label": label, title: label, onclick }, text);
 const controls = h("div", { class: "actions timeline-controls", role: "toolbar", "aria-label": "Time control", "aria-controls": "timeline-canvas" },
-  controlButton("Pan to earlier", "◀ Earlier", () => state.chart && state.chart.pan(-0.5)),
-  controlButton("Pan to later", "Later ▶", () => state.chart && state.chart.pan(0.5)),
+  controlButton("Earlier: pan to earlier", "◀ Earlier", () => state.chart && state.chart.pan(-0.5)),
+  controlButton("Later: pan to later", "Later ▶", () => state.chart && state.chart.pan(0.5)),
   controlButton("Zoom in", "+ Zoom in", () => state.chart && state.chart.zoom(0.5)),
   controlButton("Zoom out", "− Zoom out", () => state.chart && state.chart.zoom(2)),
-  controlButton("Show one day", "1 day", () => showSpan(86400)),
-  controlButton("Show one week", "1 week", () => showSpan(7 * 86400)),
-  controlButton("Show the whole plan", "Whole plan", () => state.chart && state.chart.setWindow(0, state.view.horizon.seconds)),
+  controlButton("1 day: show one day", "1 day", () => showSpan(86400)),
+  controlButton("1 week: show one week", "1 week", () => showSpan(7 * 86400)),
+  controlButton("Whole plan: show the whole plan", "Whole plan", () => state.chart && state.chart.setWindow(0, state.view.horizon.seconds)),
   h("label", { class: "timeline-check", for: "f-hide-empty" }, emptyToggle, " Hide adapters without activities"));
 
 function showSpan(seconds) {
