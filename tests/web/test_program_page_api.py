@@ -7,7 +7,6 @@ the reviews through the API, as the page does."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,8 +105,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    w = World(f"sqlite:///{tmp_path / 'page.sqlite3'}")
+def world(database_url: str) -> World:  # SQLite and PostgreSQL
+    w = World(database_url)
     w.program.create_call(
         call_id=CALL,
         title="Test cycle",

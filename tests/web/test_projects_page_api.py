@@ -35,15 +35,15 @@ OFFICER = Actor("officer-id", Role.PROGRAM_OFFICER)
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'spacehome.sqlite3'}"
-    load_reference_data(url, now=NOW)
-    return url
+def loaded_url(database_url: str) -> str:
+    """An empty database (SQLite and PostgreSQL) with the station record's reference data."""
+    load_reference_data(database_url, now=NOW)
+    return database_url
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = build_app(database_url, ApiSettings(token_secret=SECRET), blobs=BlobStore(tmp_path / "blobs"))
+def client(loaded_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    app = build_app(loaded_url, ApiSettings(token_secret=SECRET), blobs=BlobStore(tmp_path / "blobs"))
     with TestClient(app) as c:
         yield c
 
