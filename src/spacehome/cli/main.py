@@ -391,6 +391,7 @@ def run() -> None:
 
 
 def _register_subcommands() -> None:
+    from spacehome.cli import conjunctions as conjunction_commands
     from spacehome.cli import orbit as orbit_commands  # imports this module: register last
     from spacehome.cli import plan as plan_commands
     from spacehome.cli import program as program_commands
@@ -400,6 +401,7 @@ def _register_subcommands() -> None:
     plan_commands.register(app)
     server_commands.register(app)
     program_commands.register(app)
+    conjunction_commands.register(app)
 
 
 _register_subcommands()
