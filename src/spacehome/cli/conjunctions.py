@@ -1,7 +1,10 @@
-"""Conjunction commands: ``cdm show`` (a CCSDS Conjunction Data Message, KVN or XML).
+"""Conjunction commands: ``conjunctions screen`` (the station or other primaries against a
+catalog) and ``cdm show`` (a CCSDS Conjunction Data Message, KVN or XML).
 
-Thin: read the file with :mod:`spacehome.orbit.cdm`, render. Bad input (a missing file, a
-malformed CDM) is one line on stderr and exit code 2 through :func:`~spacehome.cli.main.edge`.
+Thin: :func:`spacehome.services.conjunctions.screen_view` and :mod:`spacehome.orbit.cdm` do the
+work; this module renders. Bad input (a missing file, a malformed CDM, an unknown primary, a
+window that is not positive) is one line on stderr and exit code 2 through
+:func:`~spacehome.cli.main.edge`.
 """
 
 from __future__ import annotations
@@ -10,10 +13,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from spacehome.domain.instant import parse_instant
 from spacehome.orbit.cdm import conjunction_view, read_cdm
+from spacehome.orbit.screening import DEFAULT_DAYS, DEFAULT_THRESHOLD_KM
+from spacehome.services import conjunctions
+from spacehome.services.orbit import STATION_CATALOG_NUMBER
 
+from . import main
 from .main import JsonFlag, _emit_json, _out, edge
+
+conjunctions_app = typer.Typer(
+    help="Close approaches between the station (or other objects) and a catalog.",
+    no_args_is_help=True,
+)
 
 cdm_app = typer.Typer(
     help="CCSDS Conjunction Data Messages (CDM, KVN or XML).", no_args_is_help=True
@@ -73,6 +89,125 @@ def _object_lines(label: str, o: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- screen --------------------------------------------------------------------------------------
+
+
+class _Bar:
+    """A Rich progress bar over the catalog objects screened (stderr, terminals only)."""
+
+    def __init__(self, enabled: bool) -> None:
+        console = Console(stderr=True)
+        self.enabled = enabled and console.is_terminal  # no bar in pipes and logs
+        self.progress = Progress(
+            TextColumn("[bold]screening[/bold]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True,
+        )
+        self.task = self.progress.add_task("screen", total=None)
+        self.started = False
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.started:
+            self.progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if not self.started:  # started by the first chunk, so input errors stay one line
+            self.progress.start()
+            self.started = True
+        self.progress.update(self.task, completed=done, total=total)
+
+
+def _m(km: float) -> str:
+    metres = round(km * 1000.0)
+    return f"{metres:+,d}" if metres else "0"
+
+
+def _pc_text(pc: dict[str, Any]) -> str:
+    if pc["value"] is None:
+        return "not computed"
+    return f"{pc['value']:.2e} (estimated)" if pc["estimated"] else f"{pc['value']:.2e}"
+
+
+@edge
+def screen_command(
+    catalog: Annotated[
+        Path | None,
+        typer.Option("--catalog", help="TLE, 3LE or OMM file (default: the stored element sets)."),
+    ] = None,
+    primary: Annotated[
+        list[int] | None,
+        typer.Option("--primary", help="NORAD id of a primary; repeat for several (default: the station, 48274)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Window start with a zone (default: now).")
+    ] = None,
+    days: Annotated[float, typer.Option("--days", help="Window length in days.")] = DEFAULT_DAYS,
+    threshold_km: Annotated[
+        float, typer.Option("--threshold-km", help="Report approaches closer than this (km).")
+    ] = DEFAULT_THRESHOLD_KM,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close approaches (TCA, miss distance and its R/T/N parts, relative speed) over a window;
+    attached vehicles and objects that fail to propagate are listed apart."""
+    instant = parse_instant(start, "--from") if start else main.clock()
+    with _Bar(enabled=not as_json) as bar:
+        view = conjunctions.screen_view(
+            instant, days=days, threshold_km=threshold_km,
+            primaries=primary or [STATION_CATALOG_NUMBER], catalog_file=catalog, progress=bar,
+        )
+    if as_json:
+        _emit_json(view)
+        return
+    out = _out()
+    names = ", ".join(f"{p['name'] or p['catalog_number']} ({p['catalog_number']})" for p in view["primaries"])
+    out.print(
+        f"[bold]Conjunctions[/bold] of {names} with {view['catalog']['objects']} objects "
+        f"({view['catalog']['origin']}), {view['from']} .. {view['to']}, under {view['threshold_km']:g} km"
+    )
+    for p in view["primaries"]:
+        if p["warning"]:
+            out.print(f"[yellow]{p['name'] or p['catalog_number']}:[/yellow] {p['warning']}")
+    several = len(view["primaries"]) > 1
+    table = Table(title=f"Events ({len(view['events'])})", title_justify="left")
+    columns = ["TCA (UTC)", *(["Primary"] if several else []), "Secondary", "Miss km",
+               "R m", "T m", "N m", "Speed km/s", "Pc"]
+    for column in columns:
+        table.add_column(column, justify="right" if column.endswith(("km", " m", "km/s")) else "left")
+    for e in view["events"]:
+        secondary = f"{e['secondary']['name'] or '?'} ({e['secondary']['catalog_number']})"
+        row = [e["tca"], *([str(e["primary"]["catalog_number"])] if several else []), secondary,
+               f"{e['miss_km']:.3f}", _m(e["radial_km"]), _m(e["in_track_km"]),
+               _m(e["cross_track_km"]), f"{e['relative_speed_km_s']:.3f}", _pc_text(e["pc"])]
+        table.add_row(*row)
+    out.print(table)
+    if not view["collision_probability"]["computed"]:
+        out.print(f"Pc {view['collision_probability']['reason']}.")
+    if view["attached"]:
+        attached = Table(title=f"Attached, not screened ({len(view['attached'])})", title_justify="left")
+        for column in ("Object", "NORAD", "Why"):
+            attached.add_column(column)
+        for a in view["attached"]:
+            number = "-" if a["catalog_number"] is None else str(a["catalog_number"])
+            attached.add_row(a["name"] or "?", number, a["reason"])
+        out.print(attached)
+    if view["failures"]:
+        failed = Table(title=f"Not screened: failed ({len(view['failures'])})", title_justify="left")
+        for column in ("Object", "NORAD", "Reason", "From"):
+            failed.add_column(column)
+        for f in view["failures"]:
+            number = "-" if f["catalog_number"] is None else str(f["catalog_number"])
+            failed.add_row(f["name"] or "?", number, f["reason"], f["at"] or "")
+        out.print(failed)
+    for note in view["notes"]:
+        out.print(f"[yellow]note:[/yellow] {note}")
+
+
 def register(app: typer.Typer) -> None:
     cdm_app.command("show")(show_command)
     app.add_typer(cdm_app, name="cdm")
+    conjunctions_app.command("screen")(screen_command)
+    app.add_typer(conjunctions_app, name="conjunctions")
