@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn
 from rich.table import Table
 
 from spacehome.domain.instant import parse_instant
@@ -25,6 +24,7 @@ from spacehome.services.orbit import STATION_CATALOG_NUMBER
 
 from . import main
 from .main import JsonFlag, _emit_json, _out, edge
+from .progress import TerminalProgress
 
 conjunctions_app = typer.Typer(
     help="Close approaches between the station (or other objects) and a catalog.",
@@ -92,33 +92,14 @@ def _object_lines(label: str, o: dict[str, Any]) -> str:
 # --- screen --------------------------------------------------------------------------------------
 
 
-class _Bar:
+class _Bar(TerminalProgress):
     """A Rich progress bar over the catalog objects screened (stderr, terminals only)."""
 
     def __init__(self, enabled: bool) -> None:
-        console = Console(stderr=True)
-        self.enabled = enabled and console.is_terminal  # no bar in pipes and logs
-        self.progress = Progress(
-            TextColumn("[bold]screening[/bold]"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console, transient=True,
-        )
-        self.task = self.progress.add_task("screen", total=None)
-        self.started = False
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.started:
-            self.progress.stop()
+        super().__init__("screening", MofNCompleteColumn(), total=None, enabled=enabled)
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if not self.started:  # started by the first chunk, so input errors stay one line
-            self.progress.start()
-            self.started = True
-        self.progress.update(self.task, completed=done, total=total)
+        self.update(completed=done, total=total)
 
 
 def _m(km: float) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
 from spacehome.domain.instant import parse_instant
@@ -17,6 +17,7 @@ from spacehome.services.plans import PlanService
 
 from . import main
 from .main import JsonFlag, _emit_json, _out, edge
+from .progress import TerminalProgress
 
 plan_app = typer.Typer(help="Plan an increment: crew time, racks, power, downlink and cargo.", no_args_is_help=True)
 
@@ -26,39 +27,22 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed (scenario generat
 Workers = Annotated[int, typer.Option("--workers", help="Solver threads; equal seed and workers give equal plans.")]
 
 
-class _Bar:
+class _Bar(TerminalProgress):
     """A Rich progress bar over the time limit, showing the objective and the bound."""
 
     def __init__(self, time_limit_s: float, enabled: bool) -> None:
-        console = Console(stderr=True)
-        self.enabled = enabled and console.is_terminal  # no bar (and no stray lines) in pipes and logs
-        self.progress = Progress(
-            TextColumn("[bold]solving[/bold]"), BarColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[state]}"), console=console, transient=True,
+        super().__init__(
+            "solving", TextColumn("{task.fields[state]}"), total=time_limit_s, enabled=enabled,
+            state="searching for a first plan",
         )
-        self.task = self.progress.add_task("solve", total=time_limit_s, state="searching for a first plan")
-
-        self.started = False
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.started:
-            self.progress.stop()
 
     def __call__(self, p: SolverProgress) -> None:
-        if not self.enabled:
-            return
-        if not self.started:  # started by the solver's first report, so early errors stay one line
-            self.progress.start()
-            self.started = True
         if p.objective is None:
             state = "searching for a first plan"
         else:
             gap = "" if p.bound is None else f", gap {abs(p.bound - p.objective) / max(1.0, abs(p.objective)):.2%}"
             state = f"objective {p.objective:,.0f}, bound {p.bound:,.0f}{gap} ({p.solutions} plans)" if p.bound is not None else f"objective {p.objective:,.0f}"
-        self.progress.update(self.task, completed=p.wall_s, state=state)
+        self.update(completed=p.wall_s, state=state)
 
 
 @edge
