@@ -187,8 +187,56 @@ def screen_command(
         out.print(f"[yellow]note:[/yellow] {note}")
 
 
+@edge
+def all_vs_all_command(
+    catalog: Annotated[Path, typer.Option("--catalog", help="TLE, 3LE or OMM file of the whole catalog.")],
+    hours: Annotated[float, typer.Option("--hours", help="Window length in hours (from --from).")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="Window start with a zone (default: now).")
+    ] = None,
+    threshold_km: Annotated[
+        float, typer.Option("--threshold-km", help="Report approaches closer than this (km).")
+    ] = DEFAULT_THRESHOLD_KM,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); 'serial' for no Dask; default: a local cluster."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers of the local cluster (default: one per core).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every pair of catalog objects closer than the threshold over the window, screened in
+    time slices on Dask (the same events as a serial run)."""
+    instant = parse_instant(start, "--from") if start else main.clock()
+    view = conjunctions.all_vs_all_view(
+        catalog, instant, hours, threshold_km=threshold_km, scheduler=scheduler, workers=workers
+    )
+    if as_json:
+        _emit_json(view)
+        return
+    out = _out()
+    out.print(
+        f"[bold]All-vs-all[/bold] over {view['catalog']['objects']} objects ({view['catalog']['origin']}), "
+        f"{view['from']} .. {view['to']}, under {view['threshold_km']:g} km, on {view['run_on']}: "
+        f"{len(view['events'])} events, {len(view['failed'])} objects not screened"
+    )
+    table = Table(title=f"Closest events (the first 50 of {len(view['events'])} by miss distance)", title_justify="left")
+    for column in ("TCA (UTC)", "Object 1", "Object 2", "Miss km", "Speed km/s"):
+        table.add_column(column, justify="right" if column.endswith(("km", "km/s")) else "left")
+    for e in sorted(view["events"], key=lambda e: e["miss_km"])[:50]:
+        table.add_row(
+            e["tca"], f"{e['primary']['name'] or ''} ({e['primary']['catalog_number']})",
+            f"{e['secondary']['name'] or ''} ({e['secondary']['catalog_number']})",
+            f"{e['miss_km']:.3f}", f"{e['relative_speed_km_s']:.3f}",
+        )
+    out.print(table)
+    out.print("Use --json for every event and the objects that were not screened.")
+
+
 def register(app: typer.Typer) -> None:
     cdm_app.command("show")(show_command)
     app.add_typer(cdm_app, name="cdm")
     conjunctions_app.command("screen")(screen_command)
+    conjunctions_app.command("all-vs-all")(all_vs_all_command)
     app.add_typer(conjunctions_app, name="conjunctions")

@@ -262,7 +262,7 @@ def _failure(s: ElementSet, code: int, grid: Instants | None, col: int) -> Scree
     )
 
 
-def _hermite_minimum(
+def hermite_minimum(
     p0: FloatArray, v0: FloatArray, p1: FloatArray, v1: FloatArray, h: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Minimum distance (km) and its fraction ``s ∈ [0, 1]`` of the interval, for relative
@@ -297,7 +297,7 @@ def _hermite_minimum(
     return np.linalg.norm(p, axis=-1), s
 
 
-class _Refiner:
+class Refiner:
     """Exact SGP4 range rate of one pair near one grid interval, for ``brentq``."""
 
     def __init__(self, primary: Satrec, secondary: Satrec, jd: float, fr: float, t0: float):
@@ -409,7 +409,7 @@ def screen(
             stats.after_speed_gate += row.size
             if row.size == 0:
                 continue
-            miss, _ = _hermite_minimum(
+            miss, _ = hermite_minimum(
                 r[row, col], v[row, col], r[row, col + 1], v[row, col + 1], dt[col]
             )
             near = miss <= threshold_km + INTERPOLATION_MARGIN_KM
@@ -417,7 +417,7 @@ def screen(
             stats.after_interpolation += row.size
             for k, c in zip(row.tolist(), col.tolist(), strict=True):
                 sec = sets[idx[k]]
-                ref = _Refiner(
+                ref = Refiner(
                     p_sat, sats[idx[k]], float(grid.jd_utc[c]), float(grid.fr_utc[c]),
                     float(offsets[c]),
                 )

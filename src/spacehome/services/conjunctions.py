@@ -387,4 +387,30 @@ def screen_view(
     }
 
 
-__all__ = ["PC_NOT_COMPUTED", "screen_view"]
+def all_vs_all_view(
+    catalog_file: Path, start: datetime, hours: float, *, threshold_km: float = DEFAULT_THRESHOLD_KM,
+    scheduler: str | None = None, workers: int | None = None,
+) -> JSON:
+    """Every close approach between any two objects of a catalog file over ``hours``: on a new
+    local Dask cluster (``scheduler`` None), the cluster at ``scheduler``, or ``"serial"``."""
+    from spacehome.services import conjunction_cluster  # Dask loads only for this command
+
+    result = read_elements(catalog_file)
+    problems = [{"catalog_number": None, "name": None, "code": None,
+                 "reason": " ".join(str(p).split()), "at": None} for p in result.problems]
+    found = conjunction_cluster.run_all_vs_all(
+        result.sets, start, hours, threshold_km, scheduler, n_workers=workers
+    )
+    no_pc: JSON = {"value": None, "estimated": None, "source": None, "note": PC_NOT_COMPUTED}
+    return {
+        "catalog": {"origin": f"file {catalog_file}", "objects": found.stats.objects},
+        "from": format_utc(found.start),
+        "to": format_utc(found.end),
+        "threshold_km": found.threshold_km,
+        "run_on": "serial" if scheduler == conjunction_cluster.SERIAL else (scheduler or "a local Dask cluster"),
+        "events": [_event_view(e, no_pc) for e in found.events],
+        "failed": [*problems, *(_failure_view(f) for f in found.failures)],
+    }
+
+
+__all__ = ["PC_NOT_COMPUTED", "all_vs_all_view", "screen_view"]
