@@ -26,7 +26,7 @@ from sgp4.api import SatrecArray
 from spacehome.domain.elements import ElementSet
 from spacehome.errors import ValidationError
 from spacehome.orbit.allvsall import (
-    _G0_KM_S2,
+    SURFACE_GRAVITY_KM_S2,
     all_vs_all,
     close_pairs,
     grid_offsets,
@@ -227,7 +227,7 @@ def test_close_pairs_returns_exactly_the_bounded_pairs() -> None:
     i, j = close_pairs(r, speed, 5.0, step)
     got = set(zip(i.tolist(), j.tolist(), strict=True))
     d = np.linalg.norm(r[:, None] - r[None], axis=-1)
-    bound = 5.0 + (speed[:, None] + speed[None] + _G0_KM_S2 * step) * step / 2.0
+    bound = 5.0 + (speed[:, None] + speed[None] + SURFACE_GRAVITY_KM_S2 * step) * step / 2.0
     a, b = np.nonzero(np.triu(d <= bound, k=1))
     want = set(zip(a.tolist(), b.tolist(), strict=True))
     assert len(want) > 100

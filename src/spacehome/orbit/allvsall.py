@@ -84,6 +84,7 @@ from .propagation import reason
 from .screening import (
     DEFAULT_THRESHOLD_KM,
     INTERPOLATION_MARGIN_KM,
+    SURFACE_GRAVITY_KM_S2,
     TCA_TOLERANCE_S,
     Conjunction,
     Refiner,
@@ -111,11 +112,9 @@ CHUNK_INSTANTS = 60
 FAST_KM_S = 8.0
 #: Largest window accepted (hours).
 MAX_HOURS = 24.0 * 31
-#: Surface gravity (km/s²), as in screening.
-_G0_KM_S2 = 398600.8 / 6378.135**2
 #: Bound on the relative acceleration of two objects (km/s²): each feels at most surface
 #: gravity, plus 1 % for J2 and everything smaller.
-_ACCEL_KM_S2 = 2.02 * _G0_KM_S2
+_ACCEL_KM_S2 = 2.02 * SURFACE_GRAVITY_KM_S2
 
 
 @dataclass
@@ -220,7 +219,7 @@ def close_pairs(
     if n < 2:
         empty = np.empty(0, dtype=np.intp)
         return empty, empty
-    slack = _G0_KM_S2 * step_s
+    slack = SURFACE_GRAVITY_KM_S2 * step_s
     fast = speed > FAST_KM_S
     slow_idx = np.flatnonzero(~fast)
     fast_idx = np.flatnonzero(fast)
@@ -341,7 +340,7 @@ def screen_slice(
         speed = np.linalg.norm(v, axis=-1)
         h = np.diff(offsets[lo : hi + 1])
         # the fastest each object can be anywhere in each interval
-        v_top = np.fmax(speed[:, :-1], speed[:, 1:]) + _G0_KM_S2 * h / 2.0
+        v_top = np.fmax(speed[:, :-1], speed[:, 1:]) + SURFACE_GRAVITY_KM_S2 * h / 2.0
 
         # 1. flags at every search instant -> (pair, interval) candidates
         keys: list[NDArray[np.int64]] = []

@@ -100,7 +100,7 @@ CO_ORBIT_KM = 0.5
 #: WGS72 equatorial radius (km), the unit of sgp4's ``a`` and ``am``.
 _RE_KM = 6378.135
 #: Surface gravity (km/s²): no orbiting object's speed changes faster.
-_G0_KM_S2 = 398600.8 / _RE_KM**2
+SURFACE_GRAVITY_KM_S2 = 398600.8 / _RE_KM**2
 
 
 def radial_pad_km(a_km: FloatArray, e: FloatArray) -> FloatArray:
@@ -403,7 +403,7 @@ def screen(
             row, col = np.nonzero((f[:, :-1] < 0.0) & (f[:, 1:] >= 0.0))
             stats.range_minima += row.size
             total = speed_s + speed_p
-            v_bound = np.maximum(total[row, col], total[row, col + 1]) + 2.0 * _G0_KM_S2 * dt[col]
+            v_bound = np.maximum(total[row, col], total[row, col + 1]) + 2.0 * SURFACE_GRAVITY_KM_S2 * dt[col]
             gate = 0.5 * (rng[row, col] + rng[row, col + 1] - v_bound * dt[col]) <= threshold_km
             row, col = row[gate], col[gate]
             stats.after_speed_gate += row.size
