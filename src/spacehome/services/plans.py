@@ -75,11 +75,13 @@ def canonical_sha256(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _tag(activity: Activity, prefix: str) -> str | None:
+def activity_tag(activity: Activity, prefix: str) -> str | None:
+    """The value of an activity's first tag starting with ``prefix`` ("project:" -> the key)."""
     return next((t[len(prefix):] for t in activity.tags if t.startswith(prefix)), None)
 
 
-def _kind(activity: Activity) -> str:
+def activity_kind(activity: Activity) -> str:
+    """The activity's kind (:data:`KINDS`) from the station layer's tags, else "activity"."""
     return next((k for k in KINDS if k in activity.tags), "activity")
 
 
@@ -140,9 +142,9 @@ def new_plan(plan: PlanFile, *, name: str, created_by: str, source: str = "plan"
             PlannedActivity(
                 activity_id=activity.id,
                 label=activity.label or activity.id,
-                kind=_kind(activity),
-                project_key=_tag(activity, "project:"),
-                experiment_key=_tag(activity, "experiment:"),
+                kind=activity_kind(activity),
+                project_key=activity_tag(activity, "project:"),
+                experiment_key=activity_tag(activity, "experiment:"),
                 start_at=epoch + timedelta(seconds=assignment.start * unit_s),
                 end_at=epoch + timedelta(seconds=assignment.end * unit_s),
                 start_offset=assignment.start,

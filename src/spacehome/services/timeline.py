@@ -26,16 +26,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from spacehome.domain.instant import format_utc
 from spacehome.increment.shares import shares
 from spacehome.planning.files import PlanFile, plan_from_data
-from spacehome.planning.problem import Activity, Problem, Resource, Solution
+from spacehome.planning.problem import Activity, Problem, Resource, Solution, activities_by_id
 from spacehome.services import orbit
-from spacehome.services.plans import KINDS, UNIT_SECONDS, PlanService, instant
+from spacehome.services.plans import UNIT_SECONDS, PlanService, activity_kind, activity_tag, instant
 
 JSON = dict[str, Any]
 
@@ -49,20 +49,12 @@ BANDS_TTL_S: Final = 600.0
 MAX_BAND_DAYS: Final = int(orbit.MAX_DAYS)
 
 
-def _tag(activity: Activity, prefix: str) -> str | None:
-    return next((t[len(prefix):] for t in activity.tags if t.startswith(prefix)), None)
-
-
-def _kind(activity: Activity) -> str:
-    return next((k for k in KINDS if k in activity.tags), "activity")
-
-
 def _lane_kind(resource: Resource) -> str | None:
     return next((k for k in ("crew", "rack", "adapter") if k in resource.tags), None)
 
 
 def _activities_and_lanes(problem: Problem, solution: Solution, unit_s: int) -> tuple[list[JSON], list[JSON]]:
-    acts = {a.id: a for a in problem.activities}
+    acts = activities_by_id(problem.activities)
     resource_index = {r.id: i for i, r in enumerate(problem.resources)}
     lane_of: dict[str, JSON] = {}
     lanes: list[JSON] = []
@@ -86,16 +78,16 @@ def _activities_and_lanes(problem: Problem, solution: Solution, unit_s: int) -> 
         view: JSON = {
             "id": s.activity,
             "label": (activity.label if activity and activity.label else s.activity),
-            "kind": _kind(activity) if activity else "activity",
+            "kind": activity_kind(activity) if activity else "activity",
             "s": s.start * unit_s,
             "e": s.end * unit_s,
             "resources": [resource_index[r] for r in s.resources if r in resource_index],
         }
         if activity is not None:
-            project = _tag(activity, "project:")
+            project = activity_tag(activity, "project:")
             if project:
                 view["project"] = project
-            experiment = _tag(activity, "experiment:")
+            experiment = activity_tag(activity, "experiment:")
             if experiment:
                 view["experiment"] = experiment
             if activity.value:
@@ -118,8 +110,9 @@ def _activities_and_lanes(problem: Problem, solution: Solution, unit_s: int) -> 
     return activities, lanes
 
 
-def _resource_profile(resource: Resource, problem: Problem, solution: Solution, unit_s: int) -> list[list[int]]:
-    acts = {a.id: a for a in problem.activities}
+def _resource_profile(
+    resource: Resource, problem: Problem, acts: Mapping[str, Activity], solution: Solution, unit_s: int
+) -> list[list[int]]:
     delta: dict[int, int] = {}
     for s in solution.assignments:
         activity = acts.get(s.activity)
@@ -140,9 +133,10 @@ def _resource_profile(resource: Resource, problem: Problem, solution: Solution, 
     return steps
 
 
-def _storage_profile(problem: Problem, solution: Solution, unit_s: int) -> list[list[int]]:
+def _storage_profile(
+    problem: Problem, acts: Mapping[str, Activity], solution: Solution, unit_s: int
+) -> list[list[int]]:
     storage = problem.storages[0]
-    acts = {a.id: a for a in problem.activities}
     delta: dict[int, int] = {}
     for s in solution.assignments:
         activity = acts.get(s.activity)
@@ -164,6 +158,7 @@ def _storage_profile(problem: Problem, solution: Solution, unit_s: int) -> list[
 
 
 def _profiles(problem: Problem, solution: Solution, unit_s: int) -> list[JSON]:
+    acts = activities_by_id(problem.activities)
     out: list[JSON] = []
     for tag, label, unit in (("power", "Payload power", "W"), ("downlink", "Downlink rate", "Mbit/min")):
         resource = next((r for r in problem.resources if tag in r.tags), None)
@@ -172,11 +167,11 @@ def _profiles(problem: Problem, solution: Solution, unit_s: int) -> list[JSON]:
                         "note": f"the plan's problem has no {tag} resource", "steps": []})
             continue
         out.append({"id": tag, "label": label, "unit": unit, "modelled": True,
-                    "resource": resource.id, "steps": _resource_profile(resource, problem, solution, unit_s)})
+                    "resource": resource.id, "steps": _resource_profile(resource, problem, acts, solution, unit_s)})
     if problem.storages:
         storage = problem.storages[0]
         out.append({"id": "storage", "label": "Onboard storage", "unit": "Mbit", "modelled": True,
-                    "resource": storage.id, "steps": _storage_profile(problem, solution, unit_s)})
+                    "resource": storage.id, "steps": _storage_profile(problem, acts, solution, unit_s)})
     else:
         out.append({"id": "storage", "label": "Onboard storage", "unit": "Mbit", "modelled": False,
                     "note": "the plan's problem has no storage", "steps": []})
@@ -184,19 +179,19 @@ def _profiles(problem: Problem, solution: Solution, unit_s: int) -> list[JSON]:
 
 
 def _unscheduled(problem: Problem, solution: Solution) -> list[JSON]:
-    acts = {a.id: a for a in problem.activities}
+    acts = activities_by_id(problem.activities)
     rows = []
     for u in solution.unplaced:
         activity = acts.get(u.activity)
         row: JSON = {
             "activity": u.activity,
             "label": (activity.label if activity and activity.label else u.activity),
-            "kind": _kind(activity) if activity else "activity",
+            "kind": activity_kind(activity) if activity else "activity",
             "optional": bool(activity.optional) if activity else True,
             "reason": u.reason,
         }
         if activity is not None:
-            row["project"] = _tag(activity, "project:")
+            row["project"] = activity_tag(activity, "project:")
             row["value"] = activity.value
         rows.append(row)
     return rows

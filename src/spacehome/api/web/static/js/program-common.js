@@ -1,5 +1,5 @@
 // Program page: helpers shared by its sections (no API calls of their own beyond what is named).
-import { h, fmtUtc, flag, request, ApiError } from "./app.js";
+import { h, fmtUtc, flag, request, ApiError, errorNotice } from "./app.js";
 
 export const RESOURCES = [
   { name: "crew_hours", label: "Crew time", unit: "h" },
@@ -134,4 +134,22 @@ export function fill(el, ...children) {
   el.replaceChildren();
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
+}
+
+/** The calls, loaded into ``panel`` with a loading state; null (and the panel showing the error,
+ * or ``empty()`` when there is no call) when there is nothing to work on. */
+export async function callsInto(panel, loadCalls, empty) {
+  fill(panel, loading("Loading the calls…"));
+  let calls;
+  try {
+    calls = await loadCalls();
+  } catch (error) {
+    fill(panel, errorNotice(error));
+    return null;
+  }
+  if (!calls.length) {
+    fill(panel, empty());
+    return null;
+  }
+  return calls;
 }

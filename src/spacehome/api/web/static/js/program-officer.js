@@ -3,7 +3,7 @@
 import { api, h, field, showProblem, clearProblems, errorNotice, notice, announce, fmtUtc } from "./app.js";
 import {
   RESOURCES, STATE_LABELS, stateBadge, phaseBadge, country, transition, loading, fill, num, facts, modalityLabel, resourceTable,
-  fieldProblem,
+  fieldProblem, callsInto,
 } from "./program-common.js";
 
 const KIND_LABELS = {
@@ -18,18 +18,9 @@ const KIND_LABELS = {
 };
 
 export async function officerPanel(panel, { loadCalls, setParams, params }) {
-  fill(panel, loading("Loading the calls…"));
-  let calls;
-  try {
-    calls = await loadCalls();
-  } catch (error) {
-    fill(panel, errorNotice(error));
-    return;
-  }
-  if (!calls.length) {
-    fill(panel, notice("info", "No call exists yet: publish one on the Calls tab."));
-    return;
-  }
+  const calls = await callsInto(panel, loadCalls,
+    () => notice("info", "No call exists yet: publish one on the Calls tab."));
+  if (!calls) return;
   const board = h("div", { class: "board stack" });
   const detail = h("div", { class: "work-area", tabindex: "-1" });
   const wanted = params.get("call");

@@ -1,8 +1,8 @@
 // The Program page: calls for everyone; a partner's proposals, a reviewer's desk and an officer's
 // review board, as tabs chosen by the visitor's role. Deep links: ?tab=NAME, ?call=ID, ?proposal=ID.
-import { api, h, mount, session, hasRole, errorNotice, notice } from "./app.js";
+import { api, h, mount, session, hasRole, notice } from "./app.js";
 import {
-  RESOURCES, modalityLabel, phaseBadge, when, facts, resourceTable, loading, fill,
+  RESOURCES, modalityLabel, phaseBadge, when, facts, resourceTable, fill, callsInto,
 } from "./program-common.js";
 import { partnerPanel } from "./program-partner.js";
 import { reviewerPanel } from "./program-reviewer.js";
@@ -69,18 +69,9 @@ function callCreation(panel, open) {
 }
 
 async function callsPanel(panel, { onWrite }) {
-  fill(panel, loading("Loading the calls…"));
-  let calls;
-  try {
-    calls = await loadCalls();
-  } catch (error) {
-    fill(panel, errorNotice(error));
-    return;
-  }
-  if (!calls.length) {
-    fill(panel, notice("info", "No call for proposals has been published yet."), callCreation(panel, true));
-    return;
-  }
+  const calls = await callsInto(panel, loadCalls,
+    () => [notice("info", "No call for proposals has been published yet."), callCreation(panel, true)]);
+  if (!calls) return;
   const detail = h("div", { class: "call-detail-slot" });
   const show = (call) => {
     fill(detail, callDetail(call, onWrite));
