@@ -199,7 +199,7 @@ def test_pc_with_a_given_model_is_labelled_estimated(catalog_file: Path) -> None
 def test_cli_json_equals_the_service(catalog_file: Path, view: dict) -> None:
     result = CliRunner().invoke(app, [
         "conjunctions", "screen", "--catalog", str(catalog_file), "--from", "2022-12-01T00:00:00Z",
-        "--days", str(DAYS), "--json",
+        "--days", str(DAYS), "--json", "--no-store",
     ])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(json.dumps(view))

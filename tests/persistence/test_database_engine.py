@@ -23,7 +23,7 @@ from spacehome.persistence.engine import (
 )
 from spacehome.persistence.tables import Base
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _revision(engine: Engine) -> tuple[str, ...]:

@@ -125,6 +125,7 @@ class ElementSetRow(Base):
 # keeps Base.metadata complete for the migrations and the schema comparison test. At the end on
 # purpose: program_tables imports Base and UTCDateTime from this module.
 from . import astronaut_tables as astronaut_tables  # noqa: E402
+from . import conjunction_tables as conjunction_tables  # noqa: E402
 from . import plan_tables as plan_tables  # noqa: E402
 from . import program_tables as program_tables  # noqa: E402
 from . import project_tables as project_tables  # noqa: E402

@@ -182,3 +182,50 @@ def insert_avoidance(
         },
     }
     return InsertedAvoidance(PlanFile(edited, solution, meta), view)
+
+
+# --- stored events ------------------------------------------------------------------------------
+
+
+def event_avoidance(
+    event_id: str, *, threshold: float = DEFAULT_PC_THRESHOLD,
+    hard_body_radius_m: float | None = None,
+    lead_orbits: Sequence[float] = DEFAULT_LEAD_ORBITS, database_url: str | None = None,
+) -> JSON:
+    """Manoeuvre options for a stored conjunction event (see
+    :func:`spacehome.services.conjunction_events.avoidance_for_event` for where the element sets,
+    covariances and hard-body radius come from)."""
+    from .conjunction_events import avoidance_for_event, covariance_model_and_types
+
+    if not (math.isfinite(threshold) and 0.0 < threshold < 1.0):
+        raise ValidationError(f"--threshold {threshold} is not a probability between 0 and 1: give one like 1e-4")
+    model, types = covariance_model_and_types(database_url)
+    encounter, origin = avoidance_for_event(
+        event_id, database_url=database_url, covariance_model=model, object_types=types,
+        hard_body_radius_m=hard_body_radius_m,
+    )
+    view = avoidance_options(encounter, threshold=threshold, lead_orbits=lead_orbits)
+    return {"event_id": event_id, **view, "inputs": origin}
+
+
+def insert_event_option(
+    view: Mapping[str, Any], plan: PlanFile, option: int | None = None, **kwargs: Any,
+) -> InsertedAvoidance:
+    """Put option ``option`` (1-based, as listed) of an :func:`event_avoidance` view into the
+    plan; by default the option with the smallest delta-v."""
+    options = list(view.get("options") or [])
+    usable = [(k, o) for k, o in enumerate(options, start=1) if o.get("delta_v_m_s") is not None]
+    if not usable:
+        raise ValidationError(
+            "no option to insert: the Pc is below the threshold, or no searched burn brings it below"
+        )
+    if option is None:
+        number, chosen = min(usable, key=lambda ko: abs(ko[1]["delta_v_m_s"]))
+    else:
+        if isinstance(option, bool) or not 1 <= option <= len(options):
+            raise ValidationError(f"--option {option} is not one of the {len(options)} options listed")
+        number, chosen = option, options[option - 1]
+    inserted = insert_avoidance(plan, chosen, **kwargs)
+    inserted.view["option"] = number
+    inserted.view["event_id"] = view.get("event_id")
+    return inserted

@@ -258,11 +258,15 @@ def screen_view(
     object_types: Mapping[int, ObjectType] | None = None,
     hard_body_radius_m: float | None = None,
     progress: ProgressCallback | None = None,
+    store_at: datetime | None = None,
 ) -> JSON:
     """Close approaches of each primary with the catalog over ``[start, start + days]``.
 
     See the module docstring for where the catalog, the primaries and the attached objects come
     from. ``progress`` is called with ``(screened, total)`` catalog objects after each chunk.
+    With ``store_at`` (the time of the assessment) every event is stored as an assessment of its
+    conjunction event (:func:`spacehome.services.conjunction_events.record_screen`), and its
+    ``id`` is the stored event's.
     """
     start = require_utc(start, "--from")
     primaries = list(dict.fromkeys(primaries))
@@ -349,14 +353,25 @@ def screen_view(
     events.sort(key=lambda e: (e.tca, e.primary, e.secondary))
 
     sets = {**catalog, **{p.catalog_number: p for p, _ in chosen}}
-    event_views = []
+    pcs: list[JSON] = []
     for e in events:
         if covariance_model is None:
-            pc: JSON = {"value": None, "estimated": None, "source": None, "note": PC_NOT_COMPUTED}
+            pcs.append({"value": None, "estimated": None, "source": None, "note": PC_NOT_COMPUTED})
         else:
             assert hard_body_radius_m is not None
-            pc = _estimated_pc(e, sets, covariance_model, object_types or {}, hard_body_radius_m)
-        event_views.append(_event_view(e, pc))
+            pcs.append(
+                _estimated_pc(e, sets, covariance_model, object_types or {}, hard_body_radius_m)
+            )
+    event_views = [_event_view(e, pc) for e, pc in zip(events, pcs, strict=True)]
+    if store_at is not None:
+        from .conjunction_events import record_screen
+
+        recorded = record_screen(
+            events, pcs, sets, origin, now=store_at, database_url=database_url
+        )
+        for view, rec in zip(event_views, recorded, strict=True):
+            view["id"] = rec.event_id
+            view["new_event"] = rec.new_event
     return {
         "from": format_utc(start),
         "to": format_utc(start + timedelta(days=days)),

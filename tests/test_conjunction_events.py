@@ -1,0 +1,225 @@
+"""Stored conjunction events: screen → store → CDM import (Pc from its covariances) → show →
+avoid (options from the CDM's covariances) → the chosen option in the increment plan.
+
+A small generated catalog: the station and one object in a 45° plane through the same node,
+both at the node at epoch (the crosser 0.01° of mean anomaly ahead), so the two meet there at
+every node passage: 650 m apart at epoch, a few km further each passage as J2 turns the planes. The CDM for one of the approaches is written
+by the test from the two objects' own SGP4 states at the TCA (TEME values labelled EME2000:
+only the consistency of the two objects' frames matters to the Pc) with chosen RTN sigmas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sgp4.exporter import export_tle
+from typer.testing import CliRunner
+
+from plan_samples import tiny_plan
+from spacehome.cli.main import app  # before spacehome.cli.conjunctions: main registers it
+from spacehome.domain.elements import ElementSet
+from spacehome.orbit.avoidance import sgp4_state
+from spacehome.orbit.cdm import CdmObject, Conjunction, write_cdm
+from spacehome.orbit.collision import collision_probability, covariance_rtn_to_inertial
+from spacehome.orbit.elements import satrec
+from spacehome.planning.files import read_plan, write_plan
+from spacehome.planning.validate import validate
+
+PLAN_EPOCH = datetime(2026, 9, 7, tzinfo=UTC)  # the tiny plan's epoch (24 h horizon)
+START = PLAN_EPOCH + timedelta(hours=4)
+EPOCH = PLAN_EPOCH + timedelta(hours=5, minutes=30)  # both near the node together
+STATION, CROSSER = 48274, 90001
+SIGMA_RTN_M = (200.0, 400.0, 200.0)
+
+
+def elements(number: int, inc: float, m: float = 0.0) -> ElementSet:
+    return ElementSet(
+        catalog_number=number, name=None, international_designator=None, epoch=EPOCH,
+        mean_motion_rev_per_day=15.6, eccentricity=0.0001, inclination_deg=inc, raan_deg=0.0,
+        arg_perigee_deg=0.0, mean_anomaly_deg=m, bstar_per_earth_radius=0.0,
+        mean_motion_dot_rev_per_day2=0.0, mean_motion_ddot_rev_per_day3=0.0,
+    )
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(app, list(args))
+    return result
+
+
+def ok_json(*args: str) -> Any:
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    lines = []
+    for name, s in (("CSS (TIANHE)", elements(STATION, 41.5)), ("CROSSER", elements(CROSSER, 45.0, 0.01))):
+        line1, line2 = export_tle(satrec(s))
+        lines += [name, line1, line2]
+    path = tmp_path / "catalog.3le"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def screen(catalog: Path) -> dict[str, Any]:
+    view: dict[str, Any] = ok_json(
+        "conjunctions", "screen", "--catalog", str(catalog), "--from", START.isoformat(),
+        "--days", "0.25", "--threshold-km", "15",
+    )
+    return view
+
+
+def cdm_for(event: dict[str, Any], catalog: Path, message_id: str = "TEST-1") -> Conjunction:
+    from spacehome.orbit.formats import read_elements
+
+    sets = {s.catalog_number: s for s in read_elements(catalog).sets}
+    tca = datetime.fromisoformat(event["tca"].replace("Z", "+00:00"))
+    cov = ((SIGMA_RTN_M[0] ** 2, 0.0, 0.0), (0.0, SIGMA_RTN_M[1] ** 2, 0.0), (0.0, 0.0, SIGMA_RTN_M[2] ** 2))
+
+    def obj(number: int, name: str) -> CdmObject:
+        r, v = sgp4_state(sets[number], tca)
+        return CdmObject(
+            designator=str(number), name=name, international_designator="UNKNOWN",
+            object_type="PAYLOAD" if number == STATION else "DEBRIS", ref_frame="EME2000",
+            position_km=tuple(r.tolist()), velocity_km_s=tuple(v.tolist()),
+            position_covariance_rtn_m2=cov,
+            area_pc_m2=None,
+        )
+
+    return Conjunction(
+        message_id=message_id, creation_date=START, originator="SPACEHOME TEST", tca=tca,
+        miss_distance_m=event["miss_km"] * 1000.0, object1=obj(STATION, "CSS (TIANHE)"),
+        object2=obj(CROSSER, "CROSSER"),
+    )
+
+
+def expected_pc(cdm: Conjunction, radius_m: float) -> float:
+    covs = [
+        covariance_rtn_to_inertial(np.asarray(o.position_covariance_rtn_m2) / 1e6, o.position_km, o.velocity_km_s)
+        for o in cdm.objects
+    ]
+    o1, o2 = cdm.objects
+    return collision_probability(
+        o1.position_km, o1.velocity_km_s, covs[0], o2.position_km, o2.velocity_km_s, covs[1], radius_m
+    ).pc
+
+
+def test_screen_stores_events_and_a_second_screen_adds_assessments(catalog: Path) -> None:
+    first = screen(catalog)
+    events = first["events"]
+    assert len(events) >= 3  # node passages near the epoch
+    assert all(e["id"].startswith(f"{STATION}-{CROSSER}-") and e["new_event"] for e in events)
+    listed = ok_json("conjunctions", "list")
+    assert listed["total"] == len(events)
+    assert [e["id"] for e in listed["items"]] == [e["id"] for e in events]  # by TCA
+    second = screen(catalog)
+    assert [e["id"] for e in second["events"]] == [e["id"] for e in events]
+    assert not any(e["new_event"] for e in second["events"])
+    shown = ok_json("conjunctions", "show", events[0]["id"])
+    assert [a["source"] for a in shown["history"]] == ["screen", "screen"]
+    assert shown["assessments"] == 2
+    assert shown["geometry"]["miss_km"] == pytest.approx(events[0]["miss_km"], abs=1e-9)
+    assert shown["history"][0]["element_sets"]["primary_epoch"].startswith("2026-09-07T05:30:00")  # TLE epoch rounding
+
+
+def test_no_store_leaves_the_database_alone(catalog: Path) -> None:
+    result = run("conjunctions", "screen", "--catalog", str(catalog), "--from", START.isoformat(),
+                 "--days", "0.1", "--no-store")
+    assert result.exit_code == 0, result.output
+    assert ok_json("conjunctions", "list")["total"] == 0
+
+
+def test_cdm_import_pc_show_and_avoid_into_the_plan(catalog: Path, tmp_path: Path) -> None:
+    events = screen(catalog)["events"]
+    # the closest, at the epoch 5.5 h into the plan: a burn one orbit earlier is inside its horizon
+    event = min(events, key=lambda e: e["miss_km"])
+    assert event["tca"].startswith("2026-09-07T05:")
+    cdm = cdm_for(event, catalog)
+    path = tmp_path / "event.cdm"
+    path.write_text(write_cdm(cdm, "kvn"), encoding="utf-8")
+
+    imported = ok_json("cdm", "import", str(path), "--hard-body-radius-m", "30")
+    assert imported["event_id"] == event["id"]
+    assert (imported["new_event"], imported["already_imported"]) == (False, False)
+    pc = imported["pc"]["value"]
+    assert pc == pytest.approx(expected_pc(cdm, 30.0), rel=1e-9)
+    assert pc > 1e-4  # 650 m with sigmas of a few hundred metres: above the threshold
+    assert imported["pc"]["hard_body_radius_source"] == "given"
+
+    again = ok_json("cdm", "import", str(path))
+    assert again["already_imported"] is True
+    shown = ok_json("conjunctions", "show", event["id"])
+    assert [a["source"] for a in shown["history"]] == ["screen", "cdm"]
+    assert shown["pc"] == pytest.approx(pc, rel=1e-12)
+    assert shown["history"][1]["cdm"]["secondary_sigma_rtn_m"] == list(SIGMA_RTN_M)
+
+    avoid = ok_json("conjunctions", "avoid", event["id"], "--lead-orbits", "1")
+    assert avoid["covariance_source"] == "CDM SPACEHOME TEST TEST-1"
+    assert avoid["estimated"] is False
+    # our SGP4 states are the CDM's, so the Pc before any burn is the imported one
+    assert avoid["before"]["pc"] == pytest.approx(pc, rel=1e-6)
+    assert avoid["manoeuvre_needed"] is True
+    (option,) = avoid["options"]
+    assert option["delta_v_m_s"] is not None
+    assert option["after"]["pc"] < 1e-4
+
+    plan_path, out_path = tmp_path / "plan.json", tmp_path / "new.json"
+    write_plan(plan_path, tiny_plan())
+    placed = ok_json("conjunctions", "avoid", event["id"], "--lead-orbits", "1",
+                     "--plan", str(plan_path), "--out", str(out_path))
+    inserted = placed["inserted"]
+    assert inserted["option"] == 1
+    assert inserted["violations"] == []
+    new = read_plan(out_path)
+    assert validate(new.problem, new.solution) == []
+    assert new.meta["avoidance"]["delta_v_m_s"] == pytest.approx(option["delta_v_m_s"])
+    burn_min = (datetime.fromisoformat(option["burn_time"].replace("Z", "+00:00")) - PLAN_EPOCH).total_seconds() / 60
+    assert inserted["window"]["burn_min"] == pytest.approx(burn_min, abs=1e-3)
+
+
+def test_bad_input_is_one_line_and_exit_2(catalog: Path, tmp_path: Path) -> None:
+    events = screen(catalog)["events"]
+    cases = [
+        (["conjunctions", "show", "no-such-event"], "no conjunction event 'no-such-event'"),
+        (["conjunctions", "avoid", events[0]["id"]], "has no covariance: import a CDM about it"),
+        (["conjunctions", "avoid", events[0]["id"], "--threshold", "2"], "is not a probability"),
+        (["conjunctions", "avoid", events[0]["id"], "--plan", "x.json"], "give --plan and --out together"),
+        (["cdm", "import", str(tmp_path / "missing.cdm")], "does not exist"),
+        (["cdm", "import", str(catalog)], ""),
+        (["conjunctions", "list", "--from", "2026-09-07T00:00:00"], "zone"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, lines)
+        assert lines[0].startswith("error: "), (args, lines)
+        assert message in lines[0], (args, lines)
+
+
+def test_a_cdm_about_a_new_pair_opens_an_event_and_a_non_norad_designator_is_refused(
+    catalog: Path, tmp_path: Path,
+) -> None:
+    events = screen(catalog)["events"]
+    cdm = cdm_for(events[0], catalog)
+    moved = replace(cdm, tca=cdm.tca + timedelta(hours=30), message_id="TEST-2")
+    path = tmp_path / "later.cdm"
+    path.write_text(write_cdm(moved, "xml"), encoding="utf-8")
+    view = ok_json("cdm", "import", str(path))
+    assert view["new_event"] is True
+    assert ok_json("conjunctions", "list")["total"] == len(events) + 1
+    # without AREA_PC the labelled policy default radius is used
+    assert view["pc"]["hard_body_radius_m"] == 30.0
+    bad = replace(cdm, object2=replace(cdm.object2, designator="DEB-X"), message_id="TEST-3")
+    path.write_text(write_cdm(bad, "kvn"), encoding="utf-8")
+    result = run("cdm", "import", str(path))
+    assert result.exit_code == 2
+    assert "is not a NORAD catalog number" in result.stderr
