@@ -1,50 +1,28 @@
 """Stored conjunction events: screen → store → CDM import (Pc from its covariances) → show →
-avoid (options from the CDM's covariances) → the chosen option in the increment plan.
-
-A small generated catalog: the station and one object in a 45° plane through the same node,
-both at the node at epoch (the crosser 0.01° of mean anomaly ahead), so the two meet there at
-every node passage: 650 m apart at epoch, a few km further each passage as J2 turns the planes. The CDM for one of the approaches is written
-by the test from the two objects' own SGP4 states at the TCA (TEME values labelled EME2000:
-only the consistency of the two objects' frames matters to the Pc) with chosen RTN sigmas.
+avoid (options from the CDM's covariances) → the chosen option in the increment plan, on the
+scenario of ``tests/conjunction_samples.py``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from sgp4.exporter import export_tle
 from typer.testing import CliRunner
 
+from conjunction_samples import CROSSER, PLAN_EPOCH, SIGMA_RTN_M, START, STATION, write_catalog
+from conjunction_samples import cdm_for as sample_cdm
 from plan_samples import tiny_plan
 from spacehome.cli.main import app  # before spacehome.cli.conjunctions: main registers it
-from spacehome.domain.elements import ElementSet
-from spacehome.orbit.avoidance import sgp4_state
-from spacehome.orbit.cdm import CdmObject, Conjunction, write_cdm
+from spacehome.orbit.cdm import Conjunction, write_cdm
 from spacehome.orbit.collision import collision_probability, covariance_rtn_to_inertial
-from spacehome.orbit.elements import satrec
 from spacehome.planning.files import read_plan, write_plan
 from spacehome.planning.validate import validate
-
-PLAN_EPOCH = datetime(2026, 9, 7, tzinfo=UTC)  # the tiny plan's epoch (24 h horizon)
-START = PLAN_EPOCH + timedelta(hours=4)
-EPOCH = PLAN_EPOCH + timedelta(hours=5, minutes=30)  # both near the node together
-STATION, CROSSER = 48274, 90001
-SIGMA_RTN_M = (200.0, 400.0, 200.0)
-
-
-def elements(number: int, inc: float, m: float = 0.0) -> ElementSet:
-    return ElementSet(
-        catalog_number=number, name=None, international_designator=None, epoch=EPOCH,
-        mean_motion_rev_per_day=15.6, eccentricity=0.0001, inclination_deg=inc, raan_deg=0.0,
-        arg_perigee_deg=0.0, mean_anomaly_deg=m, bstar_per_earth_radius=0.0,
-        mean_motion_dot_rev_per_day2=0.0, mean_motion_ddot_rev_per_day3=0.0,
-    )
 
 
 def run(*args: str) -> Any:
@@ -60,13 +38,11 @@ def ok_json(*args: str) -> Any:
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:
-    lines = []
-    for name, s in (("CSS (TIANHE)", elements(STATION, 41.5)), ("CROSSER", elements(CROSSER, 45.0, 0.01))):
-        line1, line2 = export_tle(satrec(s))
-        lines += [name, line1, line2]
-    path = tmp_path / "catalog.3le"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_catalog(tmp_path / "catalog.3le")
+
+
+def cdm_for(event: dict[str, Any], catalog: Path, message_id: str = "TEST-1") -> Conjunction:
+    return sample_cdm(event["tca"], event["miss_km"], catalog, message_id)
 
 
 def screen(catalog: Path) -> dict[str, Any]:
@@ -75,30 +51,6 @@ def screen(catalog: Path) -> dict[str, Any]:
         "--days", "0.25", "--threshold-km", "15",
     )
     return view
-
-
-def cdm_for(event: dict[str, Any], catalog: Path, message_id: str = "TEST-1") -> Conjunction:
-    from spacehome.orbit.formats import read_elements
-
-    sets = {s.catalog_number: s for s in read_elements(catalog).sets}
-    tca = datetime.fromisoformat(event["tca"].replace("Z", "+00:00"))
-    cov = ((SIGMA_RTN_M[0] ** 2, 0.0, 0.0), (0.0, SIGMA_RTN_M[1] ** 2, 0.0), (0.0, 0.0, SIGMA_RTN_M[2] ** 2))
-
-    def obj(number: int, name: str) -> CdmObject:
-        r, v = sgp4_state(sets[number], tca)
-        return CdmObject(
-            designator=str(number), name=name, international_designator="UNKNOWN",
-            object_type="PAYLOAD" if number == STATION else "DEBRIS", ref_frame="EME2000",
-            position_km=tuple(r.tolist()), velocity_km_s=tuple(v.tolist()),
-            position_covariance_rtn_m2=cov,
-            area_pc_m2=None,
-        )
-
-    return Conjunction(
-        message_id=message_id, creation_date=START, originator="SPACEHOME TEST", tca=tca,
-        miss_distance_m=event["miss_km"] * 1000.0, object1=obj(STATION, "CSS (TIANHE)"),
-        object2=obj(CROSSER, "CROSSER"),
-    )
 
 
 def expected_pc(cdm: Conjunction, radius_m: float) -> float:

@@ -39,11 +39,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+import conjunction_samples
+from conjunction_samples import cdm_for, write_catalog
 from plan_samples import tiny_plan
 from spacehome.api.app import API_PREFIX, ApiSettings
 from spacehome.api.main import build_app
+from spacehome.orbit.cdm import write_cdm
 from spacehome.planning.files import plan_to_data
-from spacehome.services import accounts
+from spacehome.services import accounts, conjunction_events, conjunctions
 from spacehome.services.astronauts import load_reference_candidates
 from spacehome.services.attachments import BlobStore
 from spacehome.services.reviews import DEFAULT_CRITERIA
@@ -276,6 +279,11 @@ MATRIX: Final[dict[tuple[str, str], dict[str, Expected]]] = {
     ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/transitions"): OFFICERS,
     ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/assignments"): OFFICERS,
     ("GET", f"{V1}/astronaut-candidates/{{candidate_id}}/audit"): OFFICERS,
+    # --- conjunctions (operational data: planners and admins only) -----------------------------
+    ("GET", f"{V1}/conjunctions"): PLAN_WRITERS,
+    ("GET", f"{V1}/conjunctions/{{event_id}}"): PLAN_WRITERS,
+    ("POST", f"{V1}/conjunctions/cdm"): PLAN_WRITERS,
+    ("GET", f"{V1}/conjunctions/{{event_id}}/avoidance"): PLAN_WRITERS,
 }
 
 #: Endpoints whose ``{proposal_id}`` is A's draft; every other one uses A's submitted proposal.
@@ -518,6 +526,7 @@ def _build_plans_and_candidates(w: World, ids: dict[str, str], url: str, now: da
     started = _ok(w.client.post(f"{V1}/plan-jobs", json=SMALL_JOB, headers=w.auth("planner")), 202)
     ids["job"] = started["id"]
     _wait_for_job(w, ids["job"])
+    _build_conjunction(ids, url)
     load_reference_candidates(url, now=now)
     _ok(
         w.client.post(
@@ -563,6 +572,21 @@ def world(env: Env) -> World:
     """The module's world, its database restored to the snapshot (cases are order-independent)."""
     _copy_database(env.snapshot, env.live)
     return env.world
+
+
+def _build_conjunction(ids: dict[str, str], url: str) -> None:
+    """A stored event (screened from the sample catalog) and a CDM about it (the CDM is posted by
+    the cases of ``POST /conjunctions/cdm``, and stored in the world, so avoidance has covariances)."""
+    catalog = write_catalog(Path(url.removeprefix("sqlite:///")).with_name("conjunctions.3le"))
+    view = conjunctions.screen_view(
+        conjunction_samples.START, days=0.25, threshold_km=15, catalog_file=catalog,
+        database_url=url, store_at=conjunction_samples.START,
+    )
+    event = min(view["events"], key=lambda e: e["miss_km"])
+    ids["event"] = event["id"]
+    first = write_cdm(cdm_for(event["tca"], event["miss_km"], catalog, "MATRIX-1"))
+    conjunction_events.import_cdm(first, now=conjunction_samples.START, database_url=url)
+    ids["cdm_text"] = write_cdm(cdm_for(event["tca"], event["miss_km"], catalog, "MATRIX-2"))
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -627,6 +651,8 @@ def _body(method: str, path: str, role: str, w: World) -> Request:
         }
     if key == ("POST", f"{V1}/plans"):
         return {"json": {"name": f"plan by {role} (synthetic)", "plan": plan_to_data(tiny_plan())}}
+    if key == ("POST", f"{V1}/conjunctions/cdm"):
+        return {"content": w.ids["cdm_text"].encode(), "headers": {"Content-Type": "text/plain"}}
     if key == ("POST", f"{V1}/astronaut-candidates"):
         return {"json": {"program_id": "pakistan", "alias": f"Synthetic applicant of {role}", "country": "PK"}}
     if key == ("POST", f"{V1}/astronaut-candidates/{{candidate_id}}/transitions"):
@@ -662,6 +688,7 @@ def _url(method: str, path: str, w: World) -> str:
         plan_id=w.ids["plan"],
         candidate_id=candidate,
         job_id=w.ids["job"],
+        event_id=w.ids["event"],
     )
 
 

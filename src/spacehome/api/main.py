@@ -10,6 +10,7 @@ from spacehome.api import (
     astronaut_routes,
     attachment_routes,
     dashboard,
+    conjunction_routes,
     element_routes,
     now_routes,
     partner_routes,
@@ -45,6 +46,7 @@ def build_app(
     app.include_router(selection_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(project_routes.router(database_url, blobs=blobs), prefix=API_PREFIX)
     app.include_router(element_routes.router(database_url), prefix=API_PREFIX)
+    app.include_router(conjunction_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(plan_routes.router(database_url), prefix=API_PREFIX)
     app.include_router(astronaut_routes.router(database_url), prefix=API_PREFIX)
     # The dashboard's own read models (one module per page) and the pages themselves.
