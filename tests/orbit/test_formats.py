@@ -702,3 +702,17 @@ def test_right_justified_catalog_numbers_are_accepted() -> None:
     assert not result.problems, [str(p) for p in result.problems]
     assert result.sets[0].catalog_number == 350
     assert from_tle(line1, line2).catalog_number == 350
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("DEBRIS", "DEBRIS"), ("rocket  body", "ROCKET BODY"), ("PAYLOAD", "PAYLOAD"), ("TBA", None), (None, None)],
+)
+def test_omm_object_type_is_kept_when_the_source_gives_one(given: str | None, kept: str | None) -> None:
+    """Space-Track's GP JSON carries OBJECT_TYPE; CelesTrak's and TLEs do not (None)."""
+    record = json.loads((DATA / "css_omm.json").read_text(encoding="utf-8"))[0]
+    if given is not None:
+        record["OBJECT_TYPE"] = given
+    (parsed,) = parse_elements(json.dumps([record])).sets
+    assert parsed.object_type == kept
+    assert from_tle(*(DATA / "css.tle").read_text().splitlines()[1:3]).object_type is None

@@ -40,6 +40,9 @@ class ElementSet:
     classification: str = "U"
     line1: str | None = field(default=None, repr=False)
     line2: str | None = field(default=None, repr=False)
+    #: The catalog's object type when the source gives one (OMM ``OBJECT_TYPE`` as Space-Track
+    #: serves it: ``PAYLOAD``, ``ROCKET BODY``, ``DEBRIS``, ``UNKNOWN``); TLEs carry none.
+    object_type: str | None = None
 
     def __post_init__(self) -> None:
         require_utc(self.epoch, "element-set epoch")

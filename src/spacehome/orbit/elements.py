@@ -144,7 +144,17 @@ def from_omm(fields: Mapping[str, object]) -> ElementSet:
         element_set_number=_optional_int(fields, "ELEMENT_SET_NO"),
         rev_at_epoch=_optional_int(fields, "REV_AT_EPOCH"),
         classification=_optional_str(fields.get("CLASSIFICATION_TYPE")) or "U",
+        object_type=_object_type(fields.get("OBJECT_TYPE")),
     )
+
+
+#: OMM ``OBJECT_TYPE`` values kept (Space-Track's GP class; CCSDS 502.0-B-3 leaves it free).
+OBJECT_TYPES = ("PAYLOAD", "ROCKET BODY", "DEBRIS", "UNKNOWN")
+
+
+def _object_type(raw: object) -> str | None:
+    text = " ".join(str(raw).split()).upper() if raw is not None else ""
+    return text if text in OBJECT_TYPES else None
 
 
 def satrec(elements: ElementSet) -> Satrec:
