@@ -137,11 +137,24 @@ def test_cdm_import_pc_show_and_avoid_into_the_plan(catalog: Path, tmp_path: Pat
     assert inserted["window"]["burn_min"] == pytest.approx(burn_min, abs=1e-3)
 
 
-def test_bad_input_is_one_line_and_exit_2(catalog: Path, tmp_path: Path) -> None:
+def test_without_a_cdm_avoidance_uses_the_estimated_covariance(catalog: Path) -> None:
     events = screen(catalog)["events"]
+    event = min(events, key=lambda e: e["miss_km"])
+    avoid = ok_json("conjunctions", "avoid", event["id"], "--lead-orbits", "1")
+    assert avoid["estimated"] is True
+    assert avoid["covariance_source"].startswith("spacehome tle_covariance.toml (measured")
+    # the screen's own estimate of the same event, with the same model and radius
+    assert avoid["before"]["pc"] == pytest.approx(event["pc"]["value"], rel=1e-6)
+
+
+def test_bad_input_is_one_line_and_exit_2(catalog: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.tle"  # no names: no object types, so no estimated covariance
+    bare.write_text("\n".join(x for x in catalog.read_text().splitlines() if x[:2] in ("1 ", "2 ")) + "\n")
+    events = ok_json("conjunctions", "screen", "--catalog", str(bare), "--from", START.isoformat(),
+                     "--days", "0.25", "--threshold-km", "15")["events"]
     cases = [
         (["conjunctions", "show", "no-such-event"], "no conjunction event 'no-such-event'"),
-        (["conjunctions", "avoid", events[0]["id"]], "has no covariance: import a CDM about it"),
+        (["conjunctions", "avoid", events[0]["id"]], "has no covariance"),
         (["conjunctions", "avoid", events[0]["id"], "--threshold", "2"], "is not a probability"),
         (["conjunctions", "avoid", events[0]["id"], "--plan", "x.json"], "give --plan and --out together"),
         (["cdm", "import", str(tmp_path / "missing.cdm")], "does not exist"),

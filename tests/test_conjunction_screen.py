@@ -22,11 +22,15 @@ from typer.testing import CliRunner
 from spacehome.cli.main import app  # before spacehome.cli.conjunctions: main registers it
 from spacehome.domain.elements import ElementSet
 from spacehome.errors import ValidationError
+from spacehome.orbit.avoidance import sgp4_state
 from spacehome.orbit.collision import ElementSetCovarianceModel, ObjectType, RtnSigmas
 from spacehome.orbit.formats import read_elements
 from spacehome.orbit.screening import co_orbiting, screen
 from spacehome.services import conjunctions
 from spacehome.services.conjunctions import PC_NOT_COMPUTED, screen_view
+from spacehome.services.tle_covariance import load_tle_covariance
+
+MODEL = load_tle_covariance()
 
 START = datetime(2022, 12, 1, tzinfo=UTC)
 EPOCH = START - timedelta(hours=3)
@@ -107,11 +111,41 @@ def test_events_equal_the_screening_functions(view: dict, catalog_file: Path) ->
         )
         assert got["relative_speed_km_s"] == want.relative_speed_km_s
         assert got["miss_km"] <= 5.0
-        assert got["pc"] == {"value": None, "estimated": None, "source": None,
-                             "note": PC_NOT_COMPUTED}
+        # estimated from the measured element-set model; the station and "CROSSER n" are payloads
+        assert got["pc"]["estimated"] is True
+        assert got["pc"]["source"] == MODEL.source
+        assert got["pc"]["object_types"] == ["payload", "payload"]
+        assert got["pc"]["hard_body_radius_m"] == 30.0
+        assert 0.0 <= got["pc"]["value"] <= 1.0
     # the planted geometry: crossing planes at station speed, 5.5 .. 15 km/s relative
     assert all(5.0 < e["relative_speed_km_s"] < 15.6 for e in view["events"])
-    assert view["collision_probability"]["computed"] is False
+    assert view["collision_probability"]["computed"] is True
+    assert view["collision_probability"]["hard_body_radius_source"].startswith("policy default 30 m")
+
+
+def test_estimated_pc_is_the_model_s_foster_pc_at_the_tca(view: dict, catalog_file: Path) -> None:
+    sets = {s.catalog_number: s for s in read_elements(catalog_file).sets}
+    for got in view["events"]:
+        tca = datetime.fromisoformat(got["tca"])
+        a, b = sets[STATION], sets[got["secondary"]["catalog_number"]]
+        (r1, v1), (r2, v2) = sgp4_state(a, tca), sgp4_state(b, tca)
+        want = MODEL.collision_probability(
+            r1, v1, ObjectType.PAYLOAD, (tca - a.epoch).total_seconds() / 86400.0,
+            r2, v2, ObjectType.PAYLOAD, (tca - b.epoch).total_seconds() / 86400.0, 30.0,
+        )
+        assert got["pc"]["value"] == pytest.approx(want.pc, rel=1e-9)  # TCA via ISO text: µs
+
+
+def test_no_estimate_without_names_or_when_asked_not_to(catalog_file: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.tle"  # two-line sets: no names, so no object types
+    lines = catalog_file.read_text().splitlines()
+    bare.write_text("\n".join(line for line in lines if line[:2] in ("1 ", "2 ")) + "\n")
+    v = screen_view(START, days=DAYS, catalog_file=bare)
+    assert v["events"]
+    assert all(e["pc"]["value"] is None and "object type of NORAD" in e["pc"]["note"] for e in v["events"])
+    off = screen_view(START, days=DAYS, catalog_file=catalog_file, estimate_pc=False)
+    assert all(e["pc"]["note"] == PC_NOT_COMPUTED for e in off["events"])
+    assert off["collision_probability"] == {"computed": False, "reason": PC_NOT_COMPUTED}
 
 
 def test_primary_uses_the_catalog_set(view: dict) -> None:
@@ -190,7 +224,8 @@ def test_pc_with_a_given_model_is_labelled_estimated(catalog_file: Path) -> None
         assert e["pc"]["source"] == "assumed: test fixture"
         assert 0.0 <= e["pc"]["value"] <= 1.0
     assert v["collision_probability"] == {"computed": True, "estimated": True,
-                                          "source": "assumed: test fixture"}
+                                          "source": "assumed: test fixture",
+                                          "hard_body_radius_m": 20.0, "hard_body_radius_source": "given"}
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -214,7 +249,8 @@ def test_cli_table(catalog_file: Path) -> None:
     out = result.stdout
     assert "Events (" in out
     assert "CROSSER 900" in out
-    assert "not computed" in out
+    assert "(estimated)" in out
+    assert "Pc estimated from element sets" in out
     assert "Shenzhou-15" in out
     assert "Tianzhou-5" in out
     assert "FORMATION" in out

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from spacehome.api import (
     astronaut_routes,
     attachment_routes,
-    dashboard,
     conjunction_routes,
+    dashboard,
     element_routes,
     now_routes,
     partner_routes,

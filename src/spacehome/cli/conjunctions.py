@@ -43,6 +43,15 @@ cdm_app = typer.Typer(
 )
 
 
+HardBodyRadius = Annotated[
+    float | None,
+    typer.Option(
+        "--hard-body-radius-m",
+        help="Combined hard-body radius of the two objects, m (default: from the CDM's AREA_PC, else 30 m, a labelled policy default).",
+    ),
+]
+
+
 def _number(value: float | None, spec: str, unit: str = "") -> str:
     return "-" if value is None else f"{value:{spec}}{unit}"
 
@@ -137,6 +146,7 @@ def screen_command(
     threshold_km: Annotated[
         float, typer.Option("--threshold-km", help="Report approaches closer than this (km).")
     ] = DEFAULT_THRESHOLD_KM,
+    hard_body_radius_m: HardBodyRadius = None,
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not store the events found (default: store them).")
     ] = False,
@@ -150,7 +160,7 @@ def screen_command(
         view = conjunctions.screen_view(
             instant, days=days, threshold_km=threshold_km,
             primaries=primary or [STATION_CATALOG_NUMBER], catalog_file=catalog, progress=bar,
-            store_at=None if no_store else main.clock(),
+            store_at=None if no_store else main.clock(), hard_body_radius_m=hard_body_radius_m,
         )
     if as_json:
         _emit_json(view)
@@ -177,8 +187,14 @@ def screen_command(
                _m(e["cross_track_km"]), f"{e['relative_speed_km_s']:.3f}", _pc_text(e["pc"])]
         table.add_row(*row)
     out.print(table)
-    if not view["collision_probability"]["computed"]:
-        out.print(f"Pc {view['collision_probability']['reason']}.")
+    pc_info = view["collision_probability"]
+    if not pc_info["computed"]:
+        out.print(f"Pc {pc_info['reason']}.")
+    else:
+        out.print(
+            f"Pc estimated from element sets (no CDM): covariance model {pc_info['source']}; "
+            f"hard-body radius {pc_info['hard_body_radius_m']:g} m ({pc_info['hard_body_radius_source']})."
+        )
     if view["attached"]:
         attached = Table(title=f"Attached, not screened ({len(view['attached'])})", title_justify="left")
         for column in ("Object", "NORAD", "Why"):
@@ -253,15 +269,6 @@ def all_vs_all_command(
 
 def _pc_value(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
-
-
-HardBodyRadius = Annotated[
-    float | None,
-    typer.Option(
-        "--hard-body-radius-m",
-        help="Combined hard-body radius of the two objects, m (default: from the CDM's AREA_PC, else 30 m, a labelled policy default).",
-    ),
-]
 
 
 @edge

@@ -195,13 +195,13 @@ def event_avoidance(
     """Manoeuvre options for a stored conjunction event (see
     :func:`spacehome.services.conjunction_events.avoidance_for_event` for where the element sets,
     covariances and hard-body radius come from)."""
-    from .conjunction_events import avoidance_for_event, covariance_model_and_types
+    from .conjunction_events import avoidance_for_event
+    from .tle_covariance import load_tle_covariance
 
     if not (math.isfinite(threshold) and 0.0 < threshold < 1.0):
         raise ValidationError(f"--threshold {threshold} is not a probability between 0 and 1: give one like 1e-4")
-    model, types = covariance_model_and_types(database_url)
     encounter, origin = avoidance_for_event(
-        event_id, database_url=database_url, covariance_model=model, object_types=types,
+        event_id, database_url=database_url, covariance_model=load_tle_covariance(),
         hard_body_radius_m=hard_body_radius_m,
     )
     view = avoidance_options(encounter, threshold=threshold, lead_orbits=lead_orbits)

@@ -16,9 +16,9 @@
 - :func:`avoidance_for_event` builds the avoidance problem of a stored event
   (:class:`~spacehome.orbit.avoidance.Encounter`): both element sets from the newest screen
   that found it; the covariances from the newest CDM about it (its RTN covariances rotated with
-  our own SGP4 states at the TCA, so the frames agree) or else from the element-set covariance
-  model when one is configured (labelled estimated); never invented. Without either it says
-  what to do.
+  our own SGP4 states at the TCA, so the frames agree) or else from the measured element-set
+  covariance model (:mod:`spacehome.services.tle_covariance`; labelled estimated) when it
+  covers both objects. Without either it says what to do.
 """
 
 from __future__ import annotations
@@ -33,18 +33,18 @@ from typing import Any
 import numpy as np
 
 from spacehome.domain.elements import ElementSet
-from spacehome.domain.instant import format_utc, parse_instant, require_utc
+from spacehome.domain.instant import format_utc, parse_instant
 from spacehome.errors import ValidationError
 from spacehome.orbit.avoidance import Encounter, encounter_from_model, sgp4_state
 from spacehome.orbit.cdm import Conjunction as Cdm
 from spacehome.orbit.cdm import conjunction_view, read_cdm
 from spacehome.orbit.collision import (
     ElementSetCovarianceModel,
-    ObjectType,
     collision_probability,
     covariance_rtn_to_inertial,
 )
 from spacehome.orbit.screening import Conjunction
+from spacehome.orbit.tle_accuracy import object_type_of
 from spacehome.persistence.conjunction_store import (
     Assessment,
     ConjunctionStore,
@@ -297,7 +297,6 @@ def _newest(assessments: Sequence[Assessment], source: str) -> Assessment | None
 def avoidance_for_event(
     event_id: str, *, database_url: str | None = None,
     covariance_model: ElementSetCovarianceModel | None = None,
-    object_types: Mapping[int, ObjectType] | None = None,
     hard_body_radius_m: float | None = None,
 ) -> tuple[Encounter, JSON]:
     """The avoidance problem of a stored event, and where its inputs came from."""
@@ -345,20 +344,24 @@ def avoidance_for_event(
     if covariance_model is None:
         raise ValidationError(
             f"event {event_id} has no covariance: import a CDM about it ('spacehome cdm import "
-            "FILE'); element sets carry none and no element-set covariance model is configured"
+            "FILE'); element sets carry none and no element-set covariance model is given"
         )
-    types = object_types or {}
-    missing = [n for n in (primary.catalog_number, secondary.catalog_number) if n not in types]
-    if missing:
+    kinds = [object_type_of(s) for s in (primary, secondary)]
+    unusable = [
+        s.label() for s, k in zip((primary, secondary), kinds, strict=True)
+        if k is None or k not in covariance_model.by_type or s.period_min >= 225.0
+    ]
+    if unusable:
         raise ValidationError(
-            f"event {event_id}: no object type for NORAD {', '.join(map(str, missing))}, so the "
-            "covariance model cannot be applied: import a CDM about it"
+            f"event {event_id} has no covariance: the element-set covariance model does not cover "
+            f"{', '.join(unusable)} (object type unknown or without figures, or not in LEO); "
+            "import a CDM about it ('spacehome cdm import FILE')"
         )
     radius = hard_body_radius_m if hard_body_radius_m is not None else DEFAULT_HARD_BODY_RADIUS_M
-    encounter = encounter_from_model(
-        primary, secondary, tca, covariance_model, types[primary.catalog_number],
-        types[secondary.catalog_number], radius,
-    )
+    kind_p, kind_s = kinds
+    assert kind_p is not None
+    assert kind_s is not None
+    encounter = encounter_from_model(primary, secondary, tca, covariance_model, kind_p, kind_s, radius)
     origin |= {
         "covariance": f"estimated: {covariance_model.source}",
         "hard_body_radius": "given" if hard_body_radius_m is not None else HARD_BODY_RADIUS_NOTE,
@@ -372,10 +375,6 @@ def check_hard_body_radius(value: float | None) -> float | None:
             f"--hard-body-radius-m {value} is not a radius: give a positive number of metres like 30"
         )
     return value
-
-
-def parse_time(value: str | None, what: str) -> datetime | None:
-    return None if value is None else require_utc(parse_instant(value, what), what)
 
 
 __all__ = [
@@ -392,8 +391,3 @@ __all__ = [
 ]
 
 
-def covariance_model_and_types(
-    database_url: str | None = None,
-) -> tuple[ElementSetCovarianceModel | None, dict[int, ObjectType]]:
-    """The configured element-set covariance model and the object types it needs (none yet)."""
-    return None, {}

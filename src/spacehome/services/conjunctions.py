@@ -18,15 +18,17 @@ returns a JSON-ready view:
   them (it never guesses one), and for every primary the catalog objects
   :func:`~spacehome.orbit.screening.co_orbiting` finds within 0.5 km for the whole window. They
   are listed with the reason and left out of the events.
-- **Collision probability**: computed only from a covariance. Element sets carry none; a Pc
-  from them needs a covariance model with cited 1-sigma figures per object type and element-set
-  age (:class:`~spacehome.orbit.collision.ElementSetCovarianceModel`). The figures of the
-  published TLE accuracy studies (Flohrer, Krag & Klinkrad 2008; Kelso 2007, AAS 07-127) could
-  not be read from a citable copy when this was written (Kelso gives only "on the order of 1 km
-  within a few days of the epoch", no per-axis sigmas, no object types), and element sets carry
-  no object type either, so :data:`PC_NOT_COMPUTED` says so on every event instead of inventing
-  sigmas. A caller that has a cited model passes it as ``covariance_model`` with the object types,
-  and gets an estimated Pc labelled with the model's source.
+- **Collision probability** from element sets is *estimated*: the covariance of each object
+  comes from the element-set covariance model measured by spacehome from public element-set
+  histories (:func:`spacehome.services.tle_covariance.load_tle_covariance`; by object type and
+  element-set age, LEO only, see ``record/data/tle_covariance.toml`` for data, method and
+  limits), the object type from the OMM ``OBJECT_TYPE`` or the catalog name
+  (:func:`spacehome.orbit.tle_accuracy.object_type_of`; the station is a payload in the
+  catalog), and the combined hard-body radius is the labelled policy default
+  (:data:`~spacehome.services.conjunction_events.DEFAULT_HARD_BODY_RADIUS_M`) unless one is
+  given. An event whose objects have no type, a type without figures, or an orbit outside LEO
+  says why it has no Pc. The Pc from a CDM's own covariances comes with ``cdm import``
+  (:mod:`spacehome.services.conjunction_events`).
 - **Failures** (objects sgp4 cannot propagate, unreadable records of the file) are listed, never
   fatal.
 
@@ -43,15 +45,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sgp4.api import Satrec
-
 from spacehome.domain.elements import ElementSet
 from spacehome.domain.instant import format_utc, require_utc
 from spacehome.domain.record import StationRecord
 from spacehome.errors import ValidationError
+from spacehome.orbit.avoidance import sgp4_state
 from spacehome.orbit.collision import ElementSetCovarianceModel, ObjectType
-from spacehome.orbit.elements import satrec
 from spacehome.orbit.formats import read_elements
 from spacehome.orbit.screening import (
     BLOCK_OBJECTS,
@@ -63,9 +62,17 @@ from spacehome.orbit.screening import (
     co_orbiting,
     screen,
 )
+from spacehome.orbit.tle_accuracy import object_type_of
 
+from .conjunction_events import (
+    DEFAULT_HARD_BODY_RADIUS_M,
+    HARD_BODY_RADIUS_NOTE,
+    check_hard_body_radius,
+    record_screen,
+)
 from .orbit import MAX_DAYS, STATION_CATALOG_NUMBER, element_history, staleness
 from .station import default_record, station_view
+from .tle_covariance import load_tle_covariance
 
 JSON = dict[str, Any]
 #: Reports ``(objects screened, objects in the catalog)`` after each chunk.
@@ -73,12 +80,15 @@ ProgressCallback = Callable[[int, int], None]
 
 #: Catalog objects screened per call of :func:`screen` (progress granularity).
 CHUNK_OBJECTS = 8 * BLOCK_OBJECTS
-#: Why events carry no Pc when no covariance model is given.
-PC_NOT_COMPUTED = (
-    "not computed: element sets carry no covariance, and no cited per-type TLE accuracy figures "
-    "(1-sigma radial, in-track, cross-track by object type and age) are available to spacehome; "
-    "a Pc needs a CDM's covariance or a cited covariance model"
+#: Why events carry no Pc when the screen is asked not to estimate one.
+PC_NOT_COMPUTED = "not computed: asked for no estimate (element sets carry no covariance)"
+#: Why all-vs-all events carry no Pc.
+PC_NOT_IN_ALL_VS_ALL = (
+    "not computed in all-vs-all screening: screen the objects of interest with "
+    "'conjunctions screen --primary N' for an estimated Pc, or import a CDM"
 )
+#: Orbits the element-set covariance model covers (mean period, minutes; SGP4's near-Earth limit).
+LEO_PERIOD_LIMIT_MIN = 225.0
 
 
 def _check_inputs(days: float, threshold_km: float, primaries: Sequence[int]) -> None:
@@ -213,36 +223,41 @@ def _failure_view(f: ScreeningFailure) -> JSON:
     }
 
 
-def _state(sat: Satrec, when: datetime) -> tuple[np.ndarray, np.ndarray]:
-    from sgp4.api import jday
-
-    seconds = when.second + when.microsecond / 1e6
-    jd, fr = jday(when.year, when.month, when.day, when.hour, when.minute, seconds)
-    code, r, v = sat.sgp4(jd, fr)
-    if code != 0:
-        raise ValidationError(f"sgp4 cannot propagate catalog object {sat.satnum} to the TCA")
-    return np.array(r), np.array(v)
-
-
 def _estimated_pc(
     e: Conjunction, sets: Mapping[int, ElementSet], model: ElementSetCovarianceModel,
-    types: Mapping[int, ObjectType], hard_body_radius_m: float,
+    given_types: Mapping[int, ObjectType], hard_body_radius_m: float,
 ) -> JSON:
     a, b = sets[e.primary], sets[e.secondary]
-    missing = [n for n in (e.primary, e.secondary) if n not in types]
+    types = {s.catalog_number: given_types.get(s.catalog_number) or object_type_of(s) for s in (a, b)}
+
+    def none(why: str) -> JSON:
+        return {"value": None, "estimated": True, "source": model.source, "note": f"not computed: {why}"}
+
+    missing = [n for n, t in types.items() if t is None]
     if missing:
-        return {"value": None, "estimated": True, "source": model.source,
-                "note": f"not computed: no object type for NORAD {', '.join(map(str, missing))}"}
-    r1, v1 = _state(satrec(a), e.tca)
-    r2, v2 = _state(satrec(b), e.tca)
+        return none(f"the object type of NORAD {', '.join(map(str, missing))} is unknown (no "
+                    "OBJECT_TYPE, no catalog name)")
+    unmeasured = sorted({str(t) for t in types.values() if t not in model.by_type})
+    if unmeasured:
+        return none(f"the covariance model has no figures for {', '.join(unmeasured)}")
+    high = [s.catalog_number for s in (a, b) if s.period_min >= LEO_PERIOD_LIMIT_MIN]
+    if high:
+        return none(f"the covariance model covers LEO only; NORAD {', '.join(map(str, high))} "
+                    f"has a period over {LEO_PERIOD_LIMIT_MIN:g} min")
+    r1, v1 = sgp4_state(a, e.tca)
+    r2, v2 = sgp4_state(b, e.tca)
     day = 86400.0
+    kind_a, kind_b = types[e.primary], types[e.secondary]
+    assert kind_a is not None
+    assert kind_b is not None
     result = model.collision_probability(
-        r1, v1, types[e.primary], a.age_at(e.tca).total_seconds() / day,
-        r2, v2, types[e.secondary], b.age_at(e.tca).total_seconds() / day,
+        r1, v1, kind_a, a.age_at(e.tca).total_seconds() / day,
+        r2, v2, kind_b, b.age_at(e.tca).total_seconds() / day,
         hard_body_radius_m,
     )
     return {"value": result.pc, "estimated": True, "source": model.source,
-            "method": "Foster 2D", "hard_body_radius_m": hard_body_radius_m, "note": None}
+            "method": "Foster 2D, estimated covariances", "hard_body_radius_m": hard_body_radius_m,
+            "object_types": [str(kind_a), str(kind_b)], "note": None}
 
 
 def screen_view(
@@ -259,6 +274,7 @@ def screen_view(
     hard_body_radius_m: float | None = None,
     progress: ProgressCallback | None = None,
     store_at: datetime | None = None,
+    estimate_pc: bool = True,
 ) -> JSON:
     """Close approaches of each primary with the catalog over ``[start, start + days]``.
 
@@ -271,10 +287,13 @@ def screen_view(
     start = require_utc(start, "--from")
     primaries = list(dict.fromkeys(primaries))
     _check_inputs(days, threshold_km, primaries)
-    if covariance_model is not None and hard_body_radius_m is None:
-        raise ValidationError(
-            "a Pc needs the combined hard-body radius (m) with the covariance model"
-        )
+    check_hard_body_radius(hard_body_radius_m)
+    radius_note = "given" if hard_body_radius_m is not None else HARD_BODY_RADIUS_NOTE
+    radius = hard_body_radius_m if hard_body_radius_m is not None else DEFAULT_HARD_BODY_RADIUS_M
+    if estimate_pc and covariance_model is None:
+        covariance_model = load_tle_covariance()
+    if not estimate_pc:
+        covariance_model = None
     catalog, origin, problems = _load_catalog(start, catalog_file, database_url)
     chosen = [
         _primary_set(n, catalog, origin, start, database_url) for n in primaries
@@ -358,14 +377,9 @@ def screen_view(
         if covariance_model is None:
             pcs.append({"value": None, "estimated": None, "source": None, "note": PC_NOT_COMPUTED})
         else:
-            assert hard_body_radius_m is not None
-            pcs.append(
-                _estimated_pc(e, sets, covariance_model, object_types or {}, hard_body_radius_m)
-            )
+            pcs.append(_estimated_pc(e, sets, covariance_model, object_types or {}, radius))
     event_views = [_event_view(e, pc) for e, pc in zip(events, pcs, strict=True)]
     if store_at is not None:
-        from .conjunction_events import record_screen
-
         recorded = record_screen(
             events, pcs, sets, origin, now=store_at, database_url=database_url
         )
@@ -395,7 +409,8 @@ def screen_view(
         "collision_probability": (
             {"computed": False, "reason": PC_NOT_COMPUTED}
             if covariance_model is None
-            else {"computed": True, "estimated": True, "source": covariance_model.source}
+            else {"computed": True, "estimated": True, "source": covariance_model.source,
+                  "hard_body_radius_m": radius, "hard_body_radius_source": radius_note}
         ),
         "stats": dict(vars(stats)),
         "notes": notes,
@@ -416,7 +431,7 @@ def all_vs_all_view(
     found = conjunction_cluster.run_all_vs_all(
         result.sets, start, hours, threshold_km, scheduler, n_workers=workers
     )
-    no_pc: JSON = {"value": None, "estimated": None, "source": None, "note": PC_NOT_COMPUTED}
+    no_pc: JSON = {"value": None, "estimated": None, "source": None, "note": PC_NOT_IN_ALL_VS_ALL}
     return {
         "catalog": {"origin": f"file {catalog_file}", "objects": found.stats.objects},
         "from": format_utc(found.start),
@@ -428,4 +443,4 @@ def all_vs_all_view(
     }
 
 
-__all__ = ["PC_NOT_COMPUTED", "all_vs_all_view", "screen_view"]
+__all__ = ["PC_NOT_COMPUTED", "PC_NOT_IN_ALL_VS_ALL", "all_vs_all_view", "screen_view"]
