@@ -83,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     ))
     first = next(iter(results.values()))
     same = all(r.events == first.events and r.failures == first.failures
-               for r in results.values())
+               and r.co_orbiting == first.co_orbiting for r in results.values())
     print()
     print("stats    ", first.stats)
+    print("co-orbiting pairs (left out of the events):",
+          ", ".join(f"{c.primary}-{c.secondary}" for c in first.co_orbiting) or "none")
     common.verdict(same, "every run gives the same event list")
     cluster = [float(row[1]) for row in rows if row[0].startswith("LocalCluster")]
     if cluster and args.hours == 24.0 and not args.objects:
@@ -111,7 +113,11 @@ def check_primary(number, sets, start, hours, threshold_km, result) -> bool:  # 
     if primary is None:
         print(f"check     NORAD {number} is not among the objects; skipped")
         return True
-    one = screen([primary], sets, start, days=hours / 24.0, threshold_km=threshold_km)
+    # pairs the all-vs-all run listed as co-orbiting (docked, formation) are not conjunctions
+    attached = {c.secondary if c.primary == number else c.primary
+                for c in result.co_orbiting if number in (c.primary, c.secondary)}
+    one = screen([primary], sets, start, days=hours / 24.0, threshold_km=threshold_km,
+                 exclude=attached)
     mine = sorted(
         (e.tca, e.secondary if e.primary == number else e.primary, e.miss_km)
         for e in result.events if number in (e.primary, e.secondary)

@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             ["pairs (catalog objects vs primary)", s.pairs],
             ["after apogee/perigee filter", s.after_apogee_perigee],
+            ["after orbit-path filter", s.after_orbit_path],
             ["coarse range minima (sign changes of range rate)", s.range_minima],
             ["after speed gate (could hide < threshold)", s.after_speed_gate],
             ["after interpolated-minimum gate", s.after_interpolation],

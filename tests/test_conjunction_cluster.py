@@ -30,6 +30,8 @@ def catalog() -> list[ElementSet]:
         for k, (inc, raan) in enumerate(((41.5, 0.0), (51.6, 0.0), (97.4, 0.0), (138.5, 180.0)))
         for j in range(3)
     ]
+    # a docked pair: one orbit, 0.002° of mean anomaly (~240 m) apart; not a conjunction
+    out += [elements(700, n=15.6, inc=30.0, raan=90.0, m=10.0), elements(701, n=15.6, inc=30.0, raan=90.0, m=10.002)]
     rng = np.random.default_rng(11)
     out += [
         elements(
@@ -51,11 +53,18 @@ def test_serial_finds_events(serial) -> None:
     assert serial.slices == 4
 
 
+def test_the_docked_pair_is_co_orbiting_not_an_event(serial) -> None:
+    assert [(c.primary, c.secondary) for c in serial.co_orbiting] == [(700, 701)]
+    assert 0.2 < serial.co_orbiting[0].max_range_km < 0.5
+    assert not [e for e in serial.events if {e.primary, e.secondary} == {700, 701}]
+
+
 def test_local_cluster_equals_serial(serial) -> None:
     on_dask = run_all_vs_all(
         catalog(), EPOCH, 1.0, 25.0, n_workers=2, processes=False, slice_s=900.0,
     )
     assert on_dask.events == serial.events
+    assert on_dask.co_orbiting == serial.co_orbiting
     assert on_dask.failures == serial.failures
     assert on_dask.stats == serial.stats
 

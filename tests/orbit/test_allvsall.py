@@ -29,6 +29,7 @@ from spacehome.orbit.allvsall import (
     SURFACE_GRAVITY_KM_S2,
     all_vs_all,
     close_pairs,
+    co_orbiting_pairs,
     grid_offsets,
     plan_slices,
 )
@@ -255,3 +256,34 @@ def test_bad_window(hours, threshold, step) -> None:
     with pytest.raises(ValidationError) as info:
         all_vs_all([elements(1), elements(2)], EPOCH, hours, threshold_km=threshold, step_s=step)
     assert "\n" not in str(info.value)
+
+
+def test_docked_pair_is_co_orbiting_not_a_conjunction() -> None:
+    # Two element sets of one orbit, 0.002° (~240 m) apart in mean anomaly: a docked vehicle.
+    docked = [elements(7001, inc=51.6, m=10.0), elements(7002, inc=51.6, m=10.002)]
+    sets = [*generated_catalog()[:20], *docked]
+    unfiltered = all_vs_all(sets, EPOCH, HOURS, threshold_km=5.0, co_orbit_km=None)
+    assert [e for e in unfiltered.events if (e.primary, e.secondary) == (7001, 7002)]
+    assert unfiltered.co_orbiting == []
+    serial = all_vs_all(sets, EPOCH, HOURS, threshold_km=5.0, slice_s=HOURS * 3600.0)
+    sliced = all_vs_all(sets, EPOCH, HOURS, threshold_km=5.0, slice_s=1000.0)
+    assert [(c.primary, c.secondary) for c in serial.co_orbiting] == [(7001, 7002)]
+    assert 0.2 < serial.co_orbiting[0].max_range_km < 0.3
+    assert not [e for e in serial.events if {e.primary, e.secondary} & {7001, 7002}]
+    # everything else is unchanged, and slicing changes nothing
+    assert serial.events == [
+        e for e in unfiltered.events if (e.primary, e.secondary) != (7001, 7002)
+    ]
+    assert sliced.slices > serial.slices == 1
+    assert sliced.events == serial.events
+    assert sliced.co_orbiting == serial.co_orbiting
+    assert sliced.failures == serial.failures
+
+
+def test_co_orbiting_pairs_need_the_whole_window() -> None:
+    # 0.03° (~3.6 km) apart: close neighbours, never within 0.5 km
+    near = [elements(7001, inc=51.6, m=10.0), elements(7002, inc=51.6, m=10.03)]
+    assert co_orbiting_pairs(near, EPOCH, HOURS) == []
+    # within 0.5 km at the start only: a crossing, not a formation
+    crossing = [elements(7003, inc=51.6, m=0.0), elements(7004, inc=97.4, m=0.0)]
+    assert co_orbiting_pairs(crossing, EPOCH, HOURS) == []

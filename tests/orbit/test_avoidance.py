@@ -55,8 +55,8 @@ def event():
 
 @pytest.fixture(scope="module")
 def encounter(event) -> av.Encounter:
-    r1, v1 = av._sgp4_state(PRIMARY, event.tca)
-    r2, v2 = av._sgp4_state(SECONDARY, event.tca)
+    r1, v1 = av.sgp4_state(PRIMARY, event.tca)
+    r2, v2 = av.sgp4_state(SECONDARY, event.tca)
     c1 = covariance_rtn_to_inertial(np.diag([0.05, 0.3, 0.05]) ** 2, r1, v1)
     c2 = covariance_rtn_to_inertial(np.diag([0.1, 0.5, 0.1]) ** 2, r2, v2)
     return av.Encounter(PRIMARY, SECONDARY, event.tca, c1, c2, 20.0)
@@ -73,8 +73,8 @@ def test_event_is_above_threshold_and_matches_screen_and_pc(event, encounter, as
     assert before.miss_km == pytest.approx(event.miss_km, abs=1e-6)
     # RTN components of the miss agree with the screen's to a millimetre.
     assert np.allclose(before.miss_rtn_km, (event.radial_km, event.in_track_km, event.cross_track_km), atol=1e-6)
-    r1, v1 = av._sgp4_state(PRIMARY, event.tca)
-    r2, v2 = av._sgp4_state(SECONDARY, event.tca)
+    r1, v1 = av.sgp4_state(PRIMARY, event.tca)
+    r2, v2 = av.sgp4_state(SECONDARY, event.tca)
     ref = collision_probability(r1, v1, encounter.covariance_primary_km2, r2, v2,
                                 encounter.covariance_secondary_km2, 20.0)
     assert before.pc == pytest.approx(ref.pc, rel=1e-9)
@@ -89,8 +89,8 @@ def test_linear_drift_agrees_with_numerical_difference(event, orbits: float) -> 
     0.16-0.26 %; J2 and the 1e-4 eccentricity are what CW leaves out)."""
     period = 86400.0 / N_CSS
     lead = orbits * period
-    r1, v1 = av._sgp4_state(PRIMARY, event.tca)
-    rb, vb = av._sgp4_state(PRIMARY, event.tca - timedelta(seconds=lead))
+    r1, v1 = av.sgp4_state(PRIMARY, event.tca)
+    rb, vb = av.sgp4_state(PRIMARY, event.tca - timedelta(seconds=lead))
     dvs = [0.05, -0.05, 0.5]
     num, _ = av.deviation_numerical(rb, vb, dvs, lead)
     cw, _ = av.deviation_cw(r1, v1, 2.0 * np.pi / period, dvs, lead)

@@ -333,3 +333,29 @@ def test_several_primaries_equal_separate_screens(catalog) -> None:
 def test_bad_co_orbit_distance_is_a_validation_error() -> None:
     with pytest.raises(ValidationError, match=r"co-orbit distance is -1\.0 km"):
         co_orbiting(PRIMARY, [], EPOCH, within_km=-1.0)
+
+
+def test_orbit_path_filter_drops_apart_paths_and_keeps_crossing_ones(catalog) -> None:
+    # Same semi-major axis as the primary, e = 0.05, perigee at the shared node: its shell
+    # (a ± 340 km) holds the primary's, but its path passes 340 km under the primary's path at
+    # one node and 340 km over it at the other, so no approach is possible.
+    apart = elements(91001, e=0.05, inc=51.6, argp=0.0, m=30.0, name="APART")
+    crossing = elements(91002, inc=51.6, m=-0.015, name="CROSSING")  # planted-like, at the node
+    # Eccentric too, but with perigee a quarter orbit from the nodes: the paths cross.
+    eccentric_crossing = elements(91003, e=0.05, inc=51.6, argp=90.0, m=30.0, name="ECC CROSS")
+    sets = [apart, crossing, eccentric_crossing]
+    result = screen([PRIMARY], sets, EPOCH, days=HOURS / 24, threshold_km=THRESHOLD_KM)
+    assert result.stats.after_apogee_perigee == 3
+    assert result.stats.after_orbit_path == 2
+    assert {e.secondary for e in result.events} == {91002}
+    reference = brute_force(PRIMARY, sets, EPOCH, HOURS, 50.0)
+    assert not [r for r in reference if r[0] == 91001]  # never within 50 km: rightly dropped
+    # paths meet: kept (whether or not the objects themselves meet in the window)
+    assert result.stats.after_speed_gate >= 1
+
+
+def test_orbit_path_filter_keeps_every_planted_approach(catalog, result, reference) -> None:
+    # The planted families all cross the primary's path; the filter drops only other pairs.
+    assert result.stats.after_orbit_path <= result.stats.after_apogee_perigee
+    kept_numbers = {n for n, _, _ in reference}
+    assert kept_numbers <= {e.secondary for e in result.events}

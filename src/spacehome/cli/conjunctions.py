@@ -249,7 +249,8 @@ def all_vs_all_command(
     out.print(
         f"[bold]All-vs-all[/bold] over {view['catalog']['objects']} objects ({view['catalog']['origin']}), "
         f"{view['from']} .. {view['to']}, under {view['threshold_km']:g} km, on {view['run_on']}: "
-        f"{len(view['events'])} events, {len(view['failed'])} objects not screened"
+        f"{len(view['events'])} events, {len(view['co_orbiting'])} co-orbiting pairs left out, "
+        f"{len(view['failed'])} objects not screened"
     )
     table = Table(title=f"Closest events (the first 50 of {len(view['events'])} by miss distance)", title_justify="left")
     for column in ("TCA (UTC)", "Object 1", "Object 2", "Miss km", "Speed km/s"):

@@ -39,7 +39,10 @@ Why no approach under ``D`` is missed:
    grid states; range extrema of two Earth orbiters are a large fraction of an orbit apart
    (≥ 40 min), far more than ``H``, so an interval never hides a minimum between two ends of
    the same sign — except for objects flying in formation (nearly no relative motion; see
-   :func:`~spacehome.orbit.screening.co_orbiting`), whose TCA is ill-defined anyway.
+   :func:`co_orbiting_pairs`), whose TCA is ill-defined anyway: pairs that stay within
+   :data:`~spacehome.orbit.screening.CO_ORBIT_KM` for the whole window (docked vehicles,
+   formation flyers) are found once, before slicing, listed in ``co_orbiting`` and not
+   screened by any slice, so serial and sliced runs agree.
 3. **Linear gate.** Over each half interval the relative motion departs from the straight
    line through the nearer grid state by at most ``a·τ²/2`` with the relative acceleration
    ``a ≤ 2.02·g₀`` (two bodies, each under surface gravity, 1 % for J2): the pair goes on only
@@ -67,13 +70,13 @@ pair (sgp4 every 2 s, refined on range) in ``tests/orbit/test_allvsall.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
-from sgp4.api import Satrec, SatrecArray
+from sgp4.api import SatrecArray
 
 from spacehome.domain.elements import ElementSet
 from spacehome.domain.instant import require_utc
@@ -82,17 +85,18 @@ from spacehome.errors import ValidationError
 from .elements import satrec
 from .propagation import reason
 from .screening import (
+    CO_ORBIT_KM,
     DEFAULT_THRESHOLD_KM,
     INTERPOLATION_MARGIN_KM,
     SURFACE_GRAVITY_KM_S2,
-    TCA_TOLERANCE_S,
     Conjunction,
-    Refiner,
+    CoOrbit,
     ScreeningFailure,
+    co_orbiting,
     hermite_minimum,
-    rtn_components,
+    refine_event,
 )
-from .timebase import Instants, offset_datetimes
+from .timebase import Instants
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -160,6 +164,10 @@ class AllVsAllResult:
     events: list[Conjunction]
     failures: list[ScreeningFailure]
     stats: AllVsAllStats = field(default_factory=AllVsAllStats)
+    #: Pairs that stay within ``CO_ORBIT_KM`` of each other for the whole window (docked
+    #: vehicles, formation flyers; ``primary`` the lower catalog number): not conjunctions, so
+    #: their approaches are left out of ``events``.
+    co_orbiting: list[CoOrbit] = field(default_factory=list)
 
 
 def check_window(hours: float, threshold_km: float, step_s: float, slice_s: float) -> None:
@@ -284,15 +292,16 @@ def screen_slice(
     step_s: float = STEP_S,
     substeps: int = SUBSTEPS,
     chunk: int = CHUNK_INSTANTS,
+    exclude_pairs: Iterable[tuple[int, int]] = (),
 ) -> SlicePart:
     """Every approach under ``threshold_km`` with its TCA in grid intervals
-    ``[first_interval, stop_interval)`` of the window, among all pairs of ``catalog``.
+    ``[first_interval, stop_interval)`` of the window, among all pairs of ``catalog`` except
+    ``exclude_pairs`` (catalog numbers, either order: the co-orbiting pairs of
+    :func:`co_orbiting_pairs`, decided on the whole window).
 
     ``catalog`` must hold one element set per catalog number (:func:`unique_catalog`); events
     are sorted by (TCA, primary, secondary).
     """
-    from scipy.optimize import brentq
-
     start = require_utc(start, "all-vs-all start")
     offsets = grid_offsets(hours, step_s)
     if not 0 <= first_interval < stop_interval <= offsets.size - 1:
@@ -311,6 +320,8 @@ def screen_slice(
             )
             alive[k] = False
     usable = np.flatnonzero(alive)
+    numbers = np.array([sets[k].catalog_number for k in usable.tolist()], dtype=np.int64)
+    excluded = _pair_keys(exclude_pairs)
     array = SatrecArray([sats[k] for k in usable.tolist()])
     n_obj = np.int64(len(usable))
     weights = _substep_weights(substeps)
@@ -397,7 +408,10 @@ def screen_slice(
         row_j = (key % n_obj).astype(np.intp)
         row_i = ((key // n_obj) % n_obj).astype(np.intp)
         col_c = (key // (n_obj * n_obj)).astype(np.intp)
-        stats.intervals += key.size
+        if excluded.size:
+            screened = ~np.isin(_pair_key(numbers[row_i], numbers[row_j]), excluded)
+            row_i, row_j, col_c = row_i[screened], row_j[screened], col_c[screened]
+        stats.intervals += row_i.size
 
         # 2. a range minimum inside the interval, within reach of the threshold
         p0 = r[row_j, col_c] - r[row_i, col_c]
@@ -422,8 +436,13 @@ def screen_slice(
             stats.after_interpolation += sel.size
         for m in sel.tolist():
             a, b, c = int(usable[row_i[m]]), int(usable[row_j[m]]), int(col_c[m])
-            ev = _refine(
-                sets[a], sats[a], sets[b], sats[b], start, instants, c, threshold_km, brentq,
+            if sets[a].catalog_number > sets[b].catalog_number:
+                a, b = b, a  # the lower catalog number is the primary
+            ev = refine_event(
+                sets[a], sats[a], sets[b], sats[b], start,
+                float(instants.jd_utc[c]), float(instants.fr_utc[c]),
+                float(instants.offsets_s[c]), float(instants.offsets_s[c + 1]), threshold_km,
+                check_left=True,
             )
             if ev is not None:
                 events.append(ev)
@@ -440,37 +459,60 @@ def screen_slice(
     )
 
 
-def _refine(
-    a: ElementSet, sat_a: Satrec, b: ElementSet, sat_b: Satrec, start: datetime,
-    instants: Instants, col: int, threshold_km: float, brentq: Callable[..., float],
-) -> Conjunction | None:
-    if a.catalog_number > b.catalog_number:
-        a, sat_a, b, sat_b = b, sat_b, a, sat_a
-    t_lo, t_hi = float(instants.offsets_s[col]), float(instants.offsets_s[col + 1])
-    ref = Refiner(sat_a, sat_b, float(instants.jd_utc[col]), float(instants.fr_utc[col]), t_lo)
-    if ref.range_rate(t_lo) >= 0.0 or ref.range_rate(t_hi) < 0.0:
-        return None  # the grid saw a sign change; the exact ends must too
-    tca = float(brentq(ref.range_rate, t_lo, t_hi, xtol=TCA_TOLERANCE_S))
-    a_r, a_v, b_r, b_v = ref.states(tca)
-    d = b_r - a_r
-    miss_km = float(np.linalg.norm(d))
-    if miss_km > threshold_km:
-        return None
-    rad, intr, cross = rtn_components(a_r, a_v, d)
-    moment = offset_datetimes(start, np.array([tca]))[0]
-    assert moment is not None
-    return Conjunction(
-        primary=a.catalog_number,
-        secondary=b.catalog_number,
-        primary_name=a.name,
-        secondary_name=b.name,
-        tca=moment,
-        miss_km=miss_km,
-        radial_km=float(rad),
-        in_track_km=float(intr),
-        cross_track_km=float(cross),
-        relative_speed_km_s=float(np.linalg.norm(b_v - a_v)),
-    )
+def _pair_key(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """One integer per unordered pair of catalog numbers (alpha-5 numbers stay under 2**20)."""
+    return np.asarray(np.minimum(a, b) * (1 << 32) + np.maximum(a, b), dtype=np.int64)
+
+
+def _pair_keys(pairs: Iterable[tuple[int, int]]) -> NDArray[np.int64]:
+    listed = np.array([tuple(p) for p in pairs], dtype=np.int64).reshape(-1, 2)
+    return np.unique(_pair_key(listed[:, 0], listed[:, 1]))
+
+
+def co_orbiting_pairs(
+    catalog: Sequence[ElementSet],
+    start: datetime,
+    hours: float,
+    *,
+    within_km: float = CO_ORBIT_KM,
+) -> list[CoOrbit]:
+    """Pairs of ``catalog`` (one element set per catalog number) that stay within
+    ``within_km`` of each other for the whole window ``[start, start + hours]``.
+
+    A cheap pre-pass, run once for the whole window (never per slice, so a serial run and a
+    sliced one exclude the same pairs): a pair that stays that close is that close at the
+    window's start, so the candidates are the pairs within ``within_km`` there (a k-d tree over
+    all positions); each candidate is then checked over the whole window by
+    :func:`~spacehome.orbit.screening.co_orbiting` (sampled every 60 s; an object that fails
+    to propagate anywhere in the window is not co-orbiting). Sorted by (primary, secondary),
+    the lower catalog number as ``primary``.
+    """
+    from scipy.spatial import cKDTree
+
+    start = require_utc(start, "co-orbit start")
+    sets = list(catalog)
+    sats = [satrec(s) for s in sets]
+    alive = [k for k, sat in enumerate(sats) if sat.error == 0]
+    if len(alive) < 2:
+        return []
+    first = Instants.at(start, [0.0])
+    status, r, _ = SatrecArray([sats[k] for k in alive]).sgp4(first.jd_utc, first.fr_utc)
+    ok = np.flatnonzero(status[:, 0] == 0)
+    found = cKDTree(r[ok, 0]).query_pairs(within_km, output_type="ndarray")
+    partners: dict[int, list[int]] = {}
+    for i, j in found.tolist():
+        a, b = sorted((alive[int(ok[i])], alive[int(ok[j])]), key=lambda k: sets[k].catalog_number)
+        partners.setdefault(a, []).append(b)
+    out: list[CoOrbit] = []
+    for a in sorted(partners, key=lambda k: sets[k].catalog_number):
+        try:
+            out.extend(co_orbiting(
+                sets[a], [sets[b] for b in partners[a]], start, days=hours / 24.0,
+                within_km=within_km,
+            ))
+        except ValidationError:  # the lower-numbered object fails somewhere in the window
+            continue
+    return sorted(out, key=lambda c: (c.primary, c.secondary))
 
 
 def _event_key(e: Conjunction) -> tuple[datetime, int, int, float]:
@@ -479,10 +521,11 @@ def _event_key(e: Conjunction) -> tuple[datetime, int, int, float]:
 
 def merge(
     parts: Iterable[SlicePart], start: datetime, hours: float, threshold_km: float,
-    step_s: float, objects: int,
+    step_s: float, objects: int, *, co_orbit: Sequence[CoOrbit] = (),
 ) -> AllVsAllResult:
     """One result from the slices, whatever order they come in: events sorted by (TCA,
-    primary, secondary), each object's earliest failure."""
+    primary, secondary), each object's earliest failure; ``co_orbit`` (the pairs the slices
+    were told to leave out, :func:`co_orbiting_pairs`) is reported as the co-orbiting pairs."""
     parts = sorted(parts, key=lambda p: p.first_interval)
     stats = AllVsAllStats(objects=objects, pairs=objects * (objects - 1) // 2)
     events: list[Conjunction] = []
@@ -505,6 +548,7 @@ def merge(
         events=events,
         failures=sorted(failures.values(), key=lambda f: f.catalog_number),
         stats=stats,
+        co_orbiting=sorted(co_orbit, key=lambda c: (c.primary, c.secondary)),
     )
 
 
@@ -516,15 +560,25 @@ def all_vs_all(
     threshold_km: float = DEFAULT_THRESHOLD_KM,
     step_s: float = STEP_S,
     slice_s: float = SLICE_S,
+    co_orbit_km: float | None = CO_ORBIT_KM,
 ) -> AllVsAllResult:
     """Every approach under ``threshold_km`` between any two catalog objects over
     ``[start, start + hours]``, serially, slice after slice (the same slices, and so the same
-    result, as a cluster run)."""
+    result, as a cluster run).
+
+    Pairs that stay within ``co_orbit_km`` for the whole window (:func:`co_orbiting_pairs`)
+    are listed in ``co_orbiting`` and left out of ``events``; ``co_orbit_km=None`` screens
+    every pair."""
     start = require_utc(start, "all-vs-all start")
     check_window(hours, threshold_km, step_s, slice_s)
     sets = unique_catalog(catalog)
+    co = [] if co_orbit_km is None else co_orbiting_pairs(sets, start, hours, within_km=co_orbit_km)
+    pairs = [(c.primary, c.secondary) for c in co]
     parts = [
-        screen_slice(sets, start, hours, lo, hi, threshold_km=threshold_km, step_s=step_s)
+        screen_slice(
+            sets, start, hours, lo, hi, threshold_km=threshold_km, step_s=step_s,
+            exclude_pairs=pairs,
+        )
         for lo, hi in plan_slices(hours, step_s, slice_s)
     ]
-    return merge(parts, start, hours, threshold_km, step_s, len(sets))
+    return merge(parts, start, hours, threshold_km, step_s, len(sets), co_orbit=co)

@@ -68,7 +68,7 @@ from spacehome.errors import ValidationError
 from .collision import (
     ElementSetCovarianceModel,
     ObjectType,
-    _covariance,
+    check_covariance,
     encounter_geometry,
     pc_foster,
     rtn_basis,
@@ -169,7 +169,9 @@ class AvoidanceAssessment:
 # --- states ------------------------------------------------------------------------------------
 
 
-def _sgp4_state(elements: ElementSet, moment: datetime) -> tuple[FloatArray, FloatArray]:
+def sgp4_state(elements: ElementSet, moment: datetime) -> tuple[FloatArray, FloatArray]:
+    """SGP4 position (km) and velocity (km/s), TEME, of ``elements`` at ``moment`` (UTC), or
+    :class:`ValidationError` when sgp4 cannot propagate it there."""
     inst = Instants.at(moment, [0.0])
     err, r, v = satrec(elements).sgp4(float(inst.jd_utc[0]), float(inst.fr_utc[0]))
     if err:
@@ -189,8 +191,8 @@ def encounter_from_model(
 ) -> Encounter:
     """An encounter whose covariances come from the element-set model (the Pc is estimated)."""
     tca = require_utc(tca, "TCA")
-    r1, v1 = _sgp4_state(primary, tca)
-    r2, v2 = _sgp4_state(secondary, tca)
+    r1, v1 = sgp4_state(primary, tca)
+    r2, v2 = sgp4_state(secondary, tca)
     age1 = (tca - primary.epoch).total_seconds() / DAY_S
     age2 = (tca - secondary.epoch).total_seconds() / DAY_S
     return Encounter(
@@ -281,10 +283,10 @@ class _Problem:
         self.encounter = encounter
         self.threshold = threshold
         self.tca = require_utc(encounter.tca, "TCA")
-        self.r1, self.v1 = _sgp4_state(encounter.primary, self.tca)
-        self.r2, self.v2 = _sgp4_state(encounter.secondary, self.tca)
-        self.c1 = _covariance(encounter.covariance_primary_km2, "the primary")
-        self.c2 = _covariance(encounter.covariance_secondary_km2, "the secondary")
+        self.r1, self.v1 = sgp4_state(encounter.primary, self.tca)
+        self.r2, self.v2 = sgp4_state(encounter.secondary, self.tca)
+        self.c1 = check_covariance(encounter.covariance_primary_km2, "the primary")
+        self.c2 = check_covariance(encounter.covariance_secondary_km2, "the secondary")
         hbr = float(encounter.hard_body_radius_m)
         if not (math.isfinite(hbr) and hbr > 0.0):
             raise ValidationError(
@@ -316,7 +318,7 @@ def _deviations(
     if model == "cw":
         n = 2.0 * math.pi / _period_s(p.encounter.primary)
         return deviation_cw(p.r1, p.v1, n, dvs, lead_s)
-    rb, vb = _sgp4_state(p.encounter.primary, p.tca - timedelta(seconds=lead_s))
+    rb, vb = sgp4_state(p.encounter.primary, p.tca - timedelta(seconds=lead_s))
     return deviation_numerical(rb, vb, dvs, lead_s)
 
 

@@ -161,8 +161,8 @@ def encounter_geometry(
     """Project a conjunction onto its encounter plane (see the module notes for the axes)."""
     r1, v1 = _vector(r1_km, "position of object 1"), _vector(v1_km_s, "velocity of object 1")
     r2, v2 = _vector(r2_km, "position of object 2"), _vector(v2_km_s, "velocity of object 2")
-    c1 = _covariance(cov1_km2, "object 1")
-    c2 = _covariance(cov2_km2, "object 2")
+    c1 = check_covariance(cov1_km2, "object 1")
+    c2 = check_covariance(cov2_km2, "object 2")
     dr = r2 - r1
     dv = v2 - v1
     speed = float(np.linalg.norm(dv))
@@ -460,7 +460,9 @@ def _matrix(value: ArrayLike, what: str) -> FloatArray:
     return a
 
 
-def _covariance(value: ArrayLike, who: str) -> FloatArray:
+def check_covariance(value: ArrayLike, who: str) -> FloatArray:
+    """``value`` as a symmetric positive semi-definite 3x3 position covariance (km², symmetrised),
+    or :class:`ValidationError` naming ``who``."""
     c = _matrix(value, f"position covariance of {who}")
     scale = float(np.max(np.abs(c)))
     if not np.allclose(c, c.T, rtol=1e-6, atol=1e-9 * scale):

@@ -59,14 +59,18 @@ def run_all_vs_all(
     if len(sets) < 2:
         raise ValidationError(f"the catalog holds {len(sets)} object(s); all-vs-all needs two")
     slices = allvsall.plan_slices(hours, step_s, slice_s)
+    # attached and formation-flying pairs, decided once over the whole window (not per slice)
+    co_orbit = allvsall.co_orbiting_pairs(sets, start, hours)
+    apart = [(c.primary, c.secondary) for c in co_orbit]
     if scheduler == SERIAL:
         parts = [
             allvsall.screen_slice(
-                sets, start, hours, lo, hi, threshold_km=threshold_km, step_s=step_s
+                sets, start, hours, lo, hi, threshold_km=threshold_km, step_s=step_s,
+                exclude_pairs=apart,
             )
             for lo, hi in slices
         ]
-        return allvsall.merge(parts, start, hours, threshold_km, step_s, len(sets))
+        return allvsall.merge(parts, start, hours, threshold_km, step_s, len(sets), co_orbit=co_orbit)
 
     # distributed ships no type hints: reach it as Any rather than silence every call
     distributed: Any = importlib.import_module("distributed")
@@ -93,7 +97,7 @@ def run_all_vs_all(
             futures = [
                 client.submit(
                     allvsall.screen_slice, remote, start, hours, lo, hi,
-                    threshold_km=threshold_km, step_s=step_s,
+                    threshold_km=threshold_km, step_s=step_s, exclude_pairs=apart,
                     key=f"all-vs-all-{start:%Y%m%dT%H%M%S}-{lo}-{hi}-{id(remote)}",
                     pure=False,
                 )
@@ -105,4 +109,4 @@ def run_all_vs_all(
     finally:
         if cluster is not None:
             cluster.close()
-    return allvsall.merge(parts, start, hours, threshold_km, step_s, len(sets))
+    return allvsall.merge(parts, start, hours, threshold_km, step_s, len(sets), co_orbit=co_orbit)

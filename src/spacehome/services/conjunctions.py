@@ -432,6 +432,7 @@ def all_vs_all_view(
         result.sets, start, hours, threshold_km, scheduler, n_workers=workers
     )
     no_pc: JSON = {"value": None, "estimated": None, "source": None, "note": PC_NOT_IN_ALL_VS_ALL}
+    names = {s.catalog_number: s.name for s in result.sets}
     return {
         "catalog": {"origin": f"file {catalog_file}", "objects": found.stats.objects},
         "from": format_utc(found.start),
@@ -439,6 +440,15 @@ def all_vs_all_view(
         "threshold_km": found.threshold_km,
         "run_on": "serial" if scheduler == conjunction_cluster.SERIAL else (scheduler or "a local Dask cluster"),
         "events": [_event_view(e, no_pc) for e in found.events],
+        "co_orbiting": [
+            {"objects": [
+                {"catalog_number": c.primary, "name": names.get(c.primary)},
+                {"catalog_number": c.secondary, "name": c.secondary_name},
+            ], "max_range_km": c.max_range_km,
+             "reason": f"within {c.max_range_km * 1000.0:,.0f} m of each other for the whole window: "
+                       "attached or flying in formation, not a conjunction"}
+            for c in found.co_orbiting
+        ],
         "failed": [*problems, *(_failure_view(f) for f in found.failures)],
     }
 
