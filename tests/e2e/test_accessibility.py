@@ -14,6 +14,7 @@ from typing import Any, Final
 import pytest
 
 from .conftest import Live, login
+from .test_conjunctions import CLOSEST, conjunction_events  # noqa: F401 - the fixture: events to show
 from .test_timeline import thirty_day_plan  # noqa: F401 - the fixture, so the Timeline has a plan
 
 AXE: Final = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,6 +31,7 @@ PAGES: Final = [
     ("reviewer-1", "/program?tab=review", "#page:not([aria-busy])"),
     ("officer", "/program?tab=officer", "#page:not([aria-busy])"),
     ("planner", "/timeline", "body[data-timeline-rendered='true']"),
+    ("planner", f"/conjunctions?event={CLOSEST}", "body[data-conjunction-rendered='true']"),
 ]
 
 
@@ -45,7 +47,8 @@ def axe_page(browser: Any, live: Live) -> Any:
 
 @pytest.mark.parametrize(("who", "path", "ready"), PAGES, ids=[f"{w or 'visitor'} {p}" for w, p, _ in PAGES])
 def test_no_wcag_violations(
-    axe_page: Any, who: str | None, path: str, ready: str, thirty_day_plan: dict[str, Any]  # noqa: F811
+    axe_page: Any, who: str | None, path: str, ready: str, thirty_day_plan: dict[str, Any],  # noqa: F811
+    conjunction_events: dict[str, Any],  # noqa: F811
 ) -> None:
     page = axe_page
     if who is not None:

@@ -59,6 +59,7 @@ PAGE_HEADERS: Final = {
 }
 
 PLAN_READERS: Final = frozenset({Role.PLANNER, Role.PROGRAM_OFFICER, Role.ADMIN})
+OPERATIONS: Final = frozenset({Role.PLANNER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ PAGES: Final = (
     Page("/", "now", "Now", maps=True),
     Page("/station", "station", "Station"),
     Page("/timeline", "timeline", "Timeline", roles=PLAN_READERS),
+    Page("/conjunctions", "conjunctions", "Conjunctions", roles=OPERATIONS),
     Page("/program", "program", "Program"),
     Page("/projects", "projects", "Projects", maps=True),
     Page("/login", "login", "Log in", in_nav=False),
