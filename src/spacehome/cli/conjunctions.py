@@ -105,6 +105,10 @@ def _object_lines(label: str, o: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: Failed objects listed in the screen's table (all of them are in --json).
+FAILURES_SHOWN = 15
+
+
 # --- screen --------------------------------------------------------------------------------------
 
 
@@ -192,8 +196,10 @@ def screen_command(
         out.print(f"Pc {pc_info['reason']}.")
     else:
         out.print(
-            f"Pc estimated from element sets (no CDM): covariance model {pc_info['source']}; "
-            f"hard-body radius {pc_info['hard_body_radius_m']:g} m ({pc_info['hard_body_radius_source']})."
+            "Pc estimated from element sets (no CDM): covariances from the element-set model spacehome "
+            "measured from public element-set histories (record/data/tle_covariance.toml: LEO only; it "
+            "under-states the true error; the full source is in --json); hard-body radius "
+            f"{pc_info['hard_body_radius_m']:g} m ({pc_info['hard_body_radius_source']})."
         )
     if view["attached"]:
         attached = Table(title=f"Attached, not screened ({len(view['attached'])})", title_justify="left")
@@ -204,10 +210,13 @@ def screen_command(
             attached.add_row(a["name"] or "?", number, a["reason"])
         out.print(attached)
     if view["failures"]:
-        failed = Table(title=f"Not screened: failed ({len(view['failures'])})", title_justify="left")
+        shown = view["failures"][:FAILURES_SHOWN]
+        more = len(view["failures"]) - len(shown)
+        title = f"Not screened: failed ({len(view['failures'])}" + (f"; the first {len(shown)}, all with --json)" if more else ")")
+        failed = Table(title=title, title_justify="left")
         for column in ("Object", "NORAD", "Reason", "From"):
             failed.add_column(column)
-        for f in view["failures"]:
+        for f in shown:
             number = "-" if f["catalog_number"] is None else str(f["catalog_number"])
             failed.add_row(f["name"] or "?", number, f["reason"], f["at"] or "")
         out.print(failed)

@@ -72,11 +72,9 @@ def source_text(raw: dict[str, Any], name: str) -> str:
     snapshots = provenance.get("snapshot", [])
     first, last = measurement.get("epochs", ["?", "?"])
     return (
-        f"spacehome {name} ({model.get('status', '?')} {measurement.get('measured', '?')}):"
-        " TLE-vs-later-TLE SGP4 differences in RTN, robust per-age-bin sigma, linear fit"
-        " (method of Osweiler 2006 and Flohrer, Krag & Klinkrad 2008);"
-        f" {measurement.get('objects', '?')} objects from {provenance.get('repository', '?')},"
-        f" {len(snapshots)} snapshots, epochs {first[:10]} to {last[:10]}; LEO only"
+        f"spacehome {name} ({model.get('status', '?')} {measurement.get('measured', '?')} from "
+        f"{measurement.get('objects', '?')} LEO objects' element-set histories, {len(snapshots)} "
+        f"snapshots {first[:10]}..{last[:10]}; method of Osweiler 2006, Flohrer et al. 2008)"
     )
 
 
