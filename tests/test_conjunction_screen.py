@@ -275,6 +275,7 @@ def test_cli_default_start_is_the_clock(catalog_file: Path, monkeypatch: pytest.
         (["--threshold-km", "0"], "error: --threshold-km 0.0 is not positive"),
         (["--primary", "12345"], "error: no element set for NORAD 12345 in the catalog"),
         (["--from", "2022-12-01T00:00:00"], "error: --from"),
+        (["--hard-body-radius-m", "-3"], "error: --hard-body-radius-m -3.0 is not a radius"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(catalog_file: Path, args: list[str], message: str) -> None:

@@ -9,11 +9,9 @@ creates these tables (spelled out there, not imported).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -32,7 +30,7 @@ from spacehome.domain.astronaut_opportunities import (
     TrainingStatus,
 )
 
-from .tables import Base, UTCDateTime
+from .tables import Base, UTCDateTime, big_id
 
 STAGE_VALUES = tuple(s.value for s in SelectionStage)
 TRAINING_VALUES = tuple(s.value for s in TrainingStatus)
@@ -43,10 +41,6 @@ FIELD_VALUES = tuple(f.value for f in AuditField)
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
-
-def _big_id() -> Any:
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class AstronautProgramRow(Base):
@@ -115,7 +109,7 @@ class AstronautAuditRow(Base):
         Index(None, "candidate_id", "at"),
     )
 
-    id: Mapped[int] = mapped_column(_big_id(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     candidate_id: Mapped[str] = mapped_column(Text, ForeignKey("astronaut_candidates.id"))
     actor: Mapped[str] = mapped_column(Text)
     actor_role: Mapped[str] = mapped_column(String(32))

@@ -34,15 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UTCDateTime
+from .tables import Base, UTCDateTime, big_id
 
 #: Where an assessment comes from.
 SOURCE_VALUES = ("screen", "cdm")
 
-
-def _big_id() -> Any:
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class ConjunctionEventRow(Base):
@@ -83,7 +79,7 @@ class ConjunctionAssessmentRow(Base):
         Index(None, "source", "source_ref"),
     )
 
-    id: Mapped[int] = mapped_column(_big_id(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(Text, ForeignKey("conjunction_events.id"))
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))

@@ -20,11 +20,9 @@ imports it. Revision ``0005`` creates them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
     Double,
     ForeignKey,
@@ -36,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UTCDateTime
+from .tables import Base, UTCDateTime, big_id
 
 #: Solver statuses a stored plan may carry (``spacehome.planning.problem.Status`` values).
 SOLVER_STATUS_VALUES = ("optimal", "feasible", "infeasible", "unknown")
@@ -47,10 +45,6 @@ TIME_UNIT_VALUES = ("min", "s")
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
-
-def _big_id() -> Any:
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class PlanRow(Base):
@@ -142,7 +136,7 @@ class PlanPublicationRow(Base):
     __tablename__ = "plan_publications"
     __table_args__ = (Index(None, "published_at"),)
 
-    id: Mapped[int] = mapped_column(_big_id(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     plan_id: Mapped[str] = mapped_column(Text, ForeignKey("plans.id"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_by: Mapped[str] = mapped_column(Text)

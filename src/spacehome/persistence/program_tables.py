@@ -16,7 +16,6 @@ imports it, so ``Base.metadata`` always holds every table. Revision ``0002`` cre
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from spacehome.domain.program import ProposalState, Role
 
-from .tables import Base, UTCDateTime
+from .tables import Base, UTCDateTime, big_id
 
 #: CHECK expressions, shared with revision 0002 by value (the revision spells them out itself).
 ROLE_VALUES = tuple(role.value for role in Role)
@@ -44,10 +43,6 @@ STATE_VALUES = tuple(state.value for state in ProposalState)
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
-
-def _big_id() -> Any:
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class UserRow(Base):
@@ -139,7 +134,7 @@ class AuditLogRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "proposal_id", "at"),)
 
-    id: Mapped[int] = mapped_column(_big_id(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     proposal_id: Mapped[str] = mapped_column(Text, ForeignKey("proposals.id"))
     actor: Mapped[str] = mapped_column(Text)
     actor_role: Mapped[str] = mapped_column(String(32))

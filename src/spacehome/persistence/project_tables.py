@@ -17,11 +17,9 @@ Revision ``0004`` creates them; ``tables`` imports this module so ``Base.metadat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -34,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from spacehome.domain.projects import ProjectState, Selection
 
-from .tables import Base, UTCDateTime
+from .tables import Base, UTCDateTime, big_id
 
 PROJECT_STATE_VALUES = tuple(state.value for state in ProjectState)
 SELECTION_VALUES = tuple(selection.value for selection in Selection)
@@ -43,10 +41,6 @@ SELECTION_VALUES = tuple(selection.value for selection in Selection)
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
-
-def _big_id() -> Any:
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class ProjectRow(Base):
@@ -90,7 +84,7 @@ class ProjectAuditRow(Base):
     __tablename__ = "project_audit"
     __table_args__ = (Index(None, "project_id", "at"),)
 
-    id: Mapped[int] = mapped_column(_big_id(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(Text, ForeignKey("projects.id"))
     actor: Mapped[str] = mapped_column(Text)
     actor_role: Mapped[str] = mapped_column(String(32))

@@ -12,6 +12,7 @@ migrated database with these declarations on both backends.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -45,6 +46,12 @@ class Base(DeclarativeBase):
     """Declarative base of every spacehome table (one ``MetaData`` for the whole database)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def big_id() -> Any:
+    """The type of an autoincrementing id: BIGINT on PostgreSQL; INTEGER on SQLite, where only
+    that spelling aliases the rowid."""
+    return BigInteger().with_variant(Integer, "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -87,10 +94,7 @@ class ElementSetRow(Base):
         Index(None, "catalog_number", "epoch"),
     )
 
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that spelling aliases the rowid.
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
     # NORAD catalog number; 9 digits once the catalog passes the alpha-5 range.
     catalog_number: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str | None] = mapped_column(Text)
