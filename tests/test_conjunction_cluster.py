@@ -69,6 +69,21 @@ def test_local_cluster_equals_serial(serial) -> None:
     assert on_dask.stats == serial.stats
 
 
+def test_an_existing_cluster_by_its_scheduler_address_equals_serial(serial) -> None:
+    """``--scheduler ADDRESS``: a cluster someone else started (here in-process, TCP)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                      scheduler_port=0, protocol="tcp") as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        remote = run_all_vs_all(
+            catalog(), EPOCH, 1.0, 25.0, scheduler=cluster.scheduler_address, slice_s=900.0,
+        )
+    assert remote.events == serial.events
+    assert remote.co_orbiting == serial.co_orbiting
+    assert remote.stats == serial.stats
+
+
 def test_unreachable_scheduler() -> None:
     with pytest.raises(ValidationError, match="cannot reach the Dask scheduler"):
         run_all_vs_all(

@@ -188,3 +188,19 @@ def test_a_cdm_about_a_new_pair_opens_an_event_and_a_non_norad_designator_is_ref
     result = run("cdm", "import", str(path))
     assert result.exit_code == 2
     assert "is not a NORAD catalog number" in result.stderr
+
+
+def test_the_radius_comes_from_the_cdm_s_area_pc_where_it_gives_one(catalog: Path, tmp_path: Path) -> None:
+    """The station's synthetic CDM gives AREA_PC only for OBJECT1 (a 20 m circle): that radius is
+    used, and the shipped CDM imports with a Pc from its own covariances."""
+    from spacehome.orbit.cdm import read_cdm
+    from spacehome.services.conjunction_events import cdm_pc
+
+    station = Path(__file__).parent / "orbit" / "data" / "cdm_station_synthetic.kvn"
+    pc = cdm_pc(read_cdm(station))
+    assert pc["hard_body_radius_m"] == pytest.approx(20.0, abs=1e-5)
+    assert pc["hard_body_radius_source"].startswith("from OBJECT1's AREA_PC")
+    both = cdm_pc(read_cdm(station), hard_body_radius_m=25.0)
+    assert (both["hard_body_radius_m"], both["hard_body_radius_source"]) == (25.0, "given")
+    assert 0.0 < pc["value"] < both["value"]  # a larger disc over the same density
+    assert ok_json("cdm", "import", str(station))["pc"]["value"] == pytest.approx(pc["value"])

@@ -7,8 +7,9 @@
 - :func:`import_cdm` reads a CCSDS CDM (KVN or XML) and stores it as an assessment of its event
   with the **Pc computed from the CDM's own covariances** (Foster's 2D method; Chan's series
   alongside): the RTN position covariances of both objects are rotated into the CDM's inertial
-  frame with each object's own state, and the combined hard-body radius is the sum of the radii
-  of the two ``AREA_PC`` circles, or the one given. The Pc the CDM itself states is kept next
+  frame with each object's own state, and the combined hard-body radius is the one given, else
+  the sum of the radii of the ``AREA_PC`` circles the CDM gives (one object's alone when only it
+  has one), else the labelled policy default. The Pc the CDM itself states is kept next
   to it. A CDM imported again (same originator and MESSAGE_ID) is not stored twice.
 - :func:`events_view` and :func:`event_view` are the JSON read models of the API, the CLI and
   the dashboard: the list by TCA, and one event with its assessments in the order they were made
@@ -138,6 +139,10 @@ def cdm_pc(cdm: Cdm, hard_body_radius_m: float | None = None) -> JSON:
         radius, why = float(hard_body_radius_m), "given"
     elif o1.hard_body_radius_m is not None and o2.hard_body_radius_m is not None:
         radius, why = o1.hard_body_radius_m + o2.hard_body_radius_m, "from both objects' AREA_PC"
+    elif o1.hard_body_radius_m is not None or o2.hard_body_radius_m is not None:
+        given, other = ("OBJECT1", "OBJECT2") if o1.hard_body_radius_m is not None else ("OBJECT2", "OBJECT1")
+        radius = float(o1.hard_body_radius_m or o2.hard_body_radius_m or 0.0)
+        why = f"from {given}'s AREA_PC; {other} gives none (its size is not known, taken as 0)"
     else:
         radius, why = DEFAULT_HARD_BODY_RADIUS_M, HARD_BODY_RADIUS_NOTE
     covs = []
