@@ -66,6 +66,11 @@ def test_a_cdm_is_stored_once(engine: Engine) -> None:
     assert (b.event_id, b.duplicate, b.new_event) == (a.event_id, True, False)
     assert store.get(a.event_id)[0].pc == 2.5e-4
     assert count(engine) == 1
+    # a later screen joins the history but does not replace the CDM's Pc in the event row
+    store.record([assessment(pc=1e-30, pc_estimated=True, miss_km=0.9)], now=NOW + timedelta(hours=2))
+    event, history = store.get(a.event_id)
+    assert (event.pc, event.miss_km, event.assessments) == (2.5e-4, 0.8, 2)
+    assert [h.source for h in history] == ["cdm", "screen"]
 
 
 def test_writes_are_all_or_nothing(engine: Engine) -> None:

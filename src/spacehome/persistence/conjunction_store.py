@@ -13,7 +13,9 @@ Rules kept here:
   stored, or none;
 * a CDM is stored once: the same message (``source_ref``: originator and MESSAGE_ID) again is
   reported as already there, not added twice;
-* assessments are append-only; the event row carries the newest assessment's TCA, miss and Pc;
+* assessments are append-only; the event row carries the newest assessment's TCA, miss and Pc,
+  except that once a CDM is stored for the event, screens no longer replace it there (a CDM's
+  covariances outrank an estimate from element sets; the screens stay in the history);
 * times are given by the caller (``now``): the store reads no clock.
 """
 
@@ -261,7 +263,13 @@ def _record_one(session: Session, a: NewAssessment, now: datetime) -> Recorded:
         )
         session.add(event)
         session.flush()
-    event.tca, event.miss_km, event.pc = a.tca, a.miss_km, a.pc
+    has_cdm = a.source == "screen" and not new_event and session.scalars(
+        select(ConjunctionAssessmentRow.id).where(
+            ConjunctionAssessmentRow.event_id == event.id, ConjunctionAssessmentRow.source == "cdm"
+        )
+    ).first() is not None
+    if not has_cdm:  # a CDM's covariances outrank an estimate from element sets
+        event.tca, event.miss_km, event.pc = a.tca, a.miss_km, a.pc
     event.updated_at = now
     event.assessments += 1
     event.primary_name = event.primary_name or (
