@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from spacehome.api.app import ApiSettings, create_app
+from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
 from spacehome.api.security import InMemoryUserStore, User
 from spacehome.domain.program import Role
 from spacehome.services.accounts import Passwords
@@ -93,6 +93,21 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     token = response.json()["access_token"]
     assert isinstance(token, str)
     return token
+
+
+def planner_and_partner_client(
+    router: APIRouter, password_hash: str, passwords: Passwords, now: datetime,
+) -> TestClient:
+    """A client of an app with one router and two users: planner ``pat`` and partner ``alice``
+    (INTA), its clock frozen at ``now``."""
+    users = InMemoryUserStore([
+        User(id="u-pat", username="pat", role=Role.PLANNER, password_hash=password_hash),
+        User(id="u-alice", username="alice", role=Role.PARTNER, password_hash=password_hash, partner_org="INTA"),
+    ])
+    app = create_app(ApiSettings(token_secret=SECRET), users, clock=FrozenClock(now), passwords=passwords)
+    app.include_router(router, prefix=API_PREFIX)
+    answer_options(app)
+    return TestClient(app, raise_server_exceptions=False)
 
 
 def bearer(token: str) -> dict[str, str]:

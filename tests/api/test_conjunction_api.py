@@ -11,29 +11,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conjunction_samples import START, cdm_for, write_catalog
-from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
+from spacehome.api.app import API_PREFIX
 from spacehome.api.conjunction_routes import MAX_CDM_BYTES, router
-from spacehome.api.security import InMemoryUserStore, User
-from spacehome.domain.program import Role
 from spacehome.orbit.cdm import write_cdm
 from spacehome.services.accounts import Passwords
 from spacehome.services.conjunctions import screen_view
 
-from .conftest import PASSWORD, SECRET, FrozenClock, bearer
+from .conftest import PASSWORD, bearer, planner_and_partner_client
 
 NOW = datetime(2026, 9, 7, 4, 0, tzinfo=UTC)
 V1 = API_PREFIX
 
 
 def _client(database_url: str, password_hash: str, passwords: Passwords) -> TestClient:
-    users = InMemoryUserStore([
-        User(id="u-pat", username="pat", role=Role.PLANNER, password_hash=password_hash),
-        User(id="u-alice", username="alice", role=Role.PARTNER, password_hash=password_hash, partner_org="INTA"),
-    ])
-    app = create_app(ApiSettings(token_secret=SECRET), users, clock=FrozenClock(NOW), passwords=passwords)
-    app.include_router(router(database_url), prefix=API_PREFIX)
-    answer_options(app)
-    return TestClient(app, raise_server_exceptions=False)
+    return planner_and_partner_client(router(database_url), password_hash, passwords, NOW)
 
 
 def _token(client: TestClient, username: str) -> dict[str, str]:

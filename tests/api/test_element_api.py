@@ -11,13 +11,11 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from spacehome.api.app import API_PREFIX, ApiSettings, answer_options, create_app
+from spacehome.api.app import API_PREFIX
 from spacehome.api.element_routes import router
-from spacehome.api.security import InMemoryUserStore, User
-from spacehome.domain.program import Role
 from spacehome.services.accounts import Passwords
 
-from .conftest import PASSWORD, SECRET, FrozenClock, bearer
+from .conftest import PASSWORD, bearer, planner_and_partner_client
 
 NOW = datetime(2026, 9, 7, 12, 0, tzinfo=UTC)
 SEPTEMBER = "2026-09-06T06:15:46.429920Z"  # epoch of the newer embedded set (TLE 26249.26095405)
@@ -41,14 +39,7 @@ KNOWN_AND_BROKEN = (
 
 
 def _client(database_url: str, password_hash: str, passwords: Passwords) -> TestClient:
-    users = InMemoryUserStore([
-        User(id="u-pat", username="pat", role=Role.PLANNER, password_hash=password_hash),
-        User(id="u-alice", username="alice", role=Role.PARTNER, password_hash=password_hash, partner_org="INTA"),
-    ])
-    app = create_app(ApiSettings(token_secret=SECRET), users, clock=FrozenClock(NOW), passwords=passwords)
-    app.include_router(router(database_url), prefix=API_PREFIX)
-    answer_options(app)
-    return TestClient(app, raise_server_exceptions=False)
+    return planner_and_partner_client(router(database_url), password_hash, passwords, NOW)
 
 
 def _token(client: TestClient, username: str) -> dict[str, str]:

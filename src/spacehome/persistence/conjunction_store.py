@@ -44,13 +44,9 @@ MAX_ASSESSMENTS: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
-class NewAssessment:
-    """One assessment to record: the pair, the approach, its Pc (or why none), its inputs."""
+class AssessmentFields:
+    """What one assessment says: where it came from, the approach, its Pc (or why none), inputs."""
 
-    primary_number: int
-    primary_name: str | None
-    secondary_number: int
-    secondary_name: str | None
     source: str
     source_ref: str
     tca: datetime
@@ -68,26 +64,22 @@ class NewAssessment:
 
 
 @dataclass(frozen=True, slots=True)
-class Assessment:
-    """A stored assessment."""
+class NewAssessment(AssessmentFields):
+    """One assessment to record, with the pair it is about."""
+
+    primary_number: int
+    primary_name: str | None
+    secondary_number: int
+    secondary_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment(AssessmentFields):
+    """A stored assessment of an event."""
 
     id: int
     event_id: str
     assessed_at: datetime
-    source: str
-    source_ref: str
-    tca: datetime
-    miss_km: float
-    radial_km: float | None
-    in_track_km: float | None
-    cross_track_km: float | None
-    relative_speed_km_s: float | None
-    pc: float | None
-    pc_method: str | None
-    pc_estimated: bool | None
-    pc_note: str | None
-    hard_body_radius_m: float | None
-    inputs: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
