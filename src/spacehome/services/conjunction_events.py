@@ -45,7 +45,6 @@ from spacehome.orbit.collision import (
     covariance_rtn_to_inertial,
 )
 from spacehome.orbit.screening import Conjunction
-from spacehome.orbit.tle_accuracy import object_type_of
 from spacehome.persistence.conjunction_store import (
     Assessment,
     ConjunctionStore,
@@ -54,6 +53,8 @@ from spacehome.persistence.conjunction_store import (
     Recorded,
 )
 from spacehome.persistence.engine import open_database
+
+from .tle_covariance import model_types
 
 JSON = dict[str, Any]
 
@@ -351,21 +352,14 @@ def avoidance_for_event(
             f"event {event_id} has no covariance: import a CDM about it ('spacehome cdm import "
             "FILE'); element sets carry none and no element-set covariance model is given"
         )
-    kinds = [object_type_of(s) for s in (primary, secondary)]
-    unusable = [
-        s.label() for s, k in zip((primary, secondary), kinds, strict=True)
-        if k is None or k not in covariance_model.by_type or s.period_min >= 225.0
-    ]
-    if unusable:
+    kinds, uncovered = model_types(covariance_model, [primary, secondary])
+    if uncovered is not None:
         raise ValidationError(
             f"event {event_id} has no covariance: the element-set covariance model does not cover "
-            f"{', '.join(unusable)} (object type unknown or without figures, or not in LEO); "
-            "import a CDM about it ('spacehome cdm import FILE')"
+            f"it ({uncovered}); import a CDM about it ('spacehome cdm import FILE')"
         )
     radius = hard_body_radius_m if hard_body_radius_m is not None else DEFAULT_HARD_BODY_RADIUS_M
     kind_p, kind_s = kinds
-    assert kind_p is not None
-    assert kind_s is not None
     encounter = encounter_from_model(primary, secondary, tca, covariance_model, kind_p, kind_s, radius)
     origin |= {
         "covariance": f"estimated: {covariance_model.source}",

@@ -62,7 +62,6 @@ from spacehome.orbit.screening import (
     co_orbiting,
     screen,
 )
-from spacehome.orbit.tle_accuracy import object_type_of
 
 from .conjunction_events import (
     DEFAULT_HARD_BODY_RADIUS_M,
@@ -72,7 +71,7 @@ from .conjunction_events import (
 )
 from .orbit import MAX_DAYS, STATION_CATALOG_NUMBER, element_history, staleness
 from .station import default_record, station_view
-from .tle_covariance import load_tle_covariance
+from .tle_covariance import load_tle_covariance, model_types
 
 JSON = dict[str, Any]
 #: Reports ``(objects screened, objects in the catalog)`` after each chunk.
@@ -87,8 +86,6 @@ PC_NOT_IN_ALL_VS_ALL = (
     "not computed in all-vs-all screening: screen the objects of interest with "
     "'conjunctions screen --primary N' for an estimated Pc, or import a CDM"
 )
-#: Orbits the element-set covariance model covers (mean period, minutes; SGP4's near-Earth limit).
-LEO_PERIOD_LIMIT_MIN = 225.0
 
 
 def _check_inputs(days: float, threshold_km: float, primaries: Sequence[int]) -> None:
@@ -228,28 +225,13 @@ def _estimated_pc(
     given_types: Mapping[int, ObjectType], hard_body_radius_m: float,
 ) -> JSON:
     a, b = sets[e.primary], sets[e.secondary]
-    types = {s.catalog_number: given_types.get(s.catalog_number) or object_type_of(s) for s in (a, b)}
-
-    def none(why: str) -> JSON:
+    kinds, why = model_types(model, [a, b], given_types)
+    if why is not None:
         return {"value": None, "estimated": True, "source": model.source, "note": f"not computed: {why}"}
-
-    missing = [n for n, t in types.items() if t is None]
-    if missing:
-        return none(f"the object type of NORAD {', '.join(map(str, missing))} is unknown (no "
-                    "OBJECT_TYPE, no catalog name)")
-    unmeasured = sorted({str(t) for t in types.values() if t not in model.by_type})
-    if unmeasured:
-        return none(f"the covariance model has no figures for {', '.join(unmeasured)}")
-    high = [s.catalog_number for s in (a, b) if s.period_min >= LEO_PERIOD_LIMIT_MIN]
-    if high:
-        return none(f"the covariance model covers LEO only; NORAD {', '.join(map(str, high))} "
-                    f"has a period over {LEO_PERIOD_LIMIT_MIN:g} min")
+    kind_a, kind_b = kinds
     r1, v1 = sgp4_state(a, e.tca)
     r2, v2 = sgp4_state(b, e.tca)
     day = 86400.0
-    kind_a, kind_b = types[e.primary], types[e.secondary]
-    assert kind_a is not None
-    assert kind_b is not None
     result = model.collision_probability(
         r1, v1, kind_a, a.age_at(e.tca).total_seconds() / day,
         r2, v2, kind_b, b.age_at(e.tca).total_seconds() / day,

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from spacehome.domain.elements import ElementSet
 from spacehome.errors import RecordError
 from spacehome.orbit.collision import ElementSetCovarianceModel, ObjectType, RtnSigmas
+from spacehome.orbit.tle_accuracy import object_type_of
 
 FILE_NAME = "tle_covariance.toml"
 SCHEMA = 1
@@ -93,3 +96,30 @@ def _triple(entry: dict[str, Any], key: str, name: str, where: str) -> tuple[flo
     ):
         raise RecordError(name, where, key, "must be three finite numbers [R, T, N]")
     return (float(value[0]), float(value[1]), float(value[2]))
+
+
+#: Orbits the measured model covers: SGP4's near-Earth orbits (mean period under 225 min).
+LEO_PERIOD_LIMIT_MIN = 225.0
+
+
+def model_types(
+    model: ElementSetCovarianceModel, sets: Sequence[ElementSet],
+    given: Mapping[int, ObjectType] | None = None,
+) -> tuple[list[ObjectType], str | None]:
+    """Each element set's object type (``given``, else :func:`object_type_of`) and, when the
+    model cannot apply to all of them, why (unknown type, a type without figures, not LEO)."""
+    given = given or {}
+    kinds = [given.get(s.catalog_number) or object_type_of(s) for s in sets]
+    missing = [s.catalog_number for s, k in zip(sets, kinds, strict=True) if k is None]
+    if missing:
+        return [], (f"the object type of NORAD {', '.join(map(str, missing))} is unknown (no "
+                    "OBJECT_TYPE, no catalog name)")
+    known = [k for k in kinds if k is not None]
+    unmeasured = sorted({str(k) for k in known if k not in model.by_type})
+    if unmeasured:
+        return [], f"the covariance model has no figures for {', '.join(unmeasured)}"
+    high = [s.catalog_number for s in sets if s.period_min >= LEO_PERIOD_LIMIT_MIN]
+    if high:
+        return [], (f"the covariance model covers LEO only; NORAD {', '.join(map(str, high))} "
+                    f"has a period over {LEO_PERIOD_LIMIT_MIN:g} min")
+    return known, None
